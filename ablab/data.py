@@ -1,0 +1,141 @@
+"""In-memory datasets: the tensors every dataset factory returns, and the seeded split."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+from ablab.augment import augment
+from ablab.registry import DATASETS
+from ablab.spec import Experiment
+
+
+@dataclass(frozen=True)
+class DataContext:
+    """What a dataset factory is told about the run: seed, where data lives, split fractions."""
+
+    seed: int
+    root: Path | None
+    cache: Path
+    download: bool = False
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+
+
+@dataclass(frozen=True)
+class TensorData:
+    """Train / validation / test tensors, class names and a fingerprint of the source."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    classes: tuple[str, ...]
+    fingerprint: str
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def counts(self) -> tuple[int, int, int]:
+        return len(self.y_train), len(self.y_val), len(self.y_test)
+
+    def to(self, device: torch.device) -> TensorData:
+        return replace(
+            self,
+            x_train=self.x_train.to(device), y_train=self.y_train.to(device),
+            x_val=self.x_val.to(device), y_val=self.y_val.to(device),
+            x_test=self.x_test.to(device), y_test=self.y_test.to(device),
+        )
+
+
+def split(
+    x: np.ndarray, y: np.ndarray, ctx: DataContext, classes: tuple[str, ...], fingerprint: str
+) -> TensorData:
+    """Stratified train / validation / test split made from the seed."""
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        x, y, test_size=ctx.test_fraction, stratify=y, random_state=ctx.seed
+    )
+    return split_validation(x_rest, y_rest, x_test, y_test, ctx, classes, fingerprint)
+
+
+def split_validation(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
+    ctx: DataContext, classes: tuple[str, ...], fingerprint: str,
+) -> TensorData:
+    """Carve a stratified validation split from the training data; the test split stays fixed."""
+    val_share = ctx.val_fraction / (1 - ctx.test_fraction)
+    x_tr, x_val, y_tr, y_val = train_test_split(
+        x_train, y_train, test_size=val_share, stratify=y_train, random_state=ctx.seed
+    )
+    return TensorData(
+        x_train=_floats(x_tr), y_train=_labels(y_tr),
+        x_val=_floats(x_val), y_val=_labels(y_val),
+        x_test=_floats(x_test), y_test=_labels(y_test),
+        classes=classes, fingerprint=fingerprint,
+    )
+
+
+def _floats(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+
+
+def _labels(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.int64))
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    """Content hash of source files, so a changed file is a different dataset."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def default_cache() -> Path:
+    """`ABLAB_CACHE`, else the user's cache folder."""
+    explicit = os.environ.get("ABLAB_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ablab"
+
+
+def default_root() -> Path | None:
+    """`ABLAB_DATA`, if set: where the real data sets live."""
+    explicit = os.environ.get("ABLAB_DATA")
+    return Path(explicit) if explicit else None
+
+
+def load_data(
+    exp: Experiment, root: Path | None = None, cache: Path | None = None, download: bool = False
+) -> TensorData:
+    """The dataset `exp` names, split with its seed, training split augmented as it asks."""
+    ctx = DataContext(
+        seed=exp.seed, root=root if root is not None else default_root(),
+        cache=cache if cache is not None else default_cache(), download=download,
+        val_fraction=exp.val_fraction, test_fraction=exp.test_fraction,
+    )
+    kwargs = dict(exp.dataset_kwargs)
+    if exp.window is not None:
+        kwargs["window"] = exp.window
+    data: TensorData = DATASETS.get(exp.dataset)(ctx=ctx, **kwargs)
+    if exp.augmentation != "none":
+        x, y = augment(data.x_train, data.y_train, exp.augmentation, exp.seed)
+        data = replace(data, x_train=x, y_train=y)
+    return data

@@ -1,0 +1,99 @@
+"""Test metrics from predicted probabilities (scikit-learn), collapse flag, time-to-accuracy."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+
+from ablab.spec import EpochRecord
+
+# A model whose most frequent prediction covers this share of the test split has collapsed
+# onto one class (the sequence study's models predicted the majority class for everything).
+COLLAPSE_SHARE = 0.95
+
+
+def is_collapsed(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> bool:
+    """True when one class takes nearly every prediction although the labels are more varied."""
+    counts = np.bincount(y_pred, minlength=num_classes)
+    top = int(counts.argmax())
+    predicted_share = counts[top] / len(y_pred)
+    true_share = float(np.mean(y_true == top))
+    return bool(predicted_share >= COLLAPSE_SHARE and true_share < COLLAPSE_SHARE)
+
+
+def classification_metrics(
+    y_true: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
+) -> dict[str, Any]:
+    """Accuracy, macro and weighted precision / recall / F1, per-class report, confusion matrix,
+    ROC AUC (binary, or one-vs-rest macro) and the collapse flag."""
+    labels = list(range(len(classes)))
+    finite = bool(np.isfinite(probs).all())
+    y_pred = probs.argmax(axis=1) if finite else np.zeros_like(y_true)
+    with warnings.catch_warnings():
+        # Precision of a class never predicted is 0 by definition here, not an error.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        per_class = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, zero_division=0
+        )
+        macro = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average="macro", zero_division=0
+        )
+        weighted = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average="weighted", zero_division=0
+        )
+    precision, recall, f1, support = per_class
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "precision_macro": float(macro[0]), "recall_macro": float(macro[1]),
+        "f1_macro": float(macro[2]),
+        "precision_weighted": float(weighted[0]), "recall_weighted": float(weighted[1]),
+        "f1_weighted": float(weighted[2]),
+        "per_class": {
+            name: {"precision": float(precision[i]), "recall": float(recall[i]),
+                   "f1": float(f1[i]), "support": int(support[i])}
+            for i, name in enumerate(classes)
+        },
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "roc_auc": roc_auc(y_true, probs, len(classes)) if finite else math.nan,
+        "collapsed": is_collapsed(y_true, y_pred, len(classes)),
+    }
+
+
+def roc_auc(y_true: np.ndarray, probs: np.ndarray, num_classes: int) -> float:
+    """Binary AUC, or the macro one-vs-rest AUC; NaN when a class is missing from the labels."""
+    if len(np.unique(y_true)) < num_classes:
+        return math.nan
+    if num_classes == 2:
+        return float(roc_auc_score(y_true, probs[:, 1]))
+    return float(roc_auc_score(y_true, probs, multi_class="ovr", labels=list(range(num_classes))))
+
+
+def probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """Class probabilities from logits; a single logit is a sigmoid binary head."""
+    if logits.shape[1] == 1:
+        p = torch.sigmoid(logits[:, 0].float())
+        return torch.stack([1 - p, p], dim=1)
+    return torch.softmax(logits.float(), dim=1)
+
+
+def time_to_accuracy(history: list[EpochRecord], target: float | None) -> dict[str, float]:
+    """Epochs and training seconds until validation accuracy first reaches `target`, else NaN."""
+    if target is None:
+        return {}
+    elapsed = 0.0
+    for record in history:
+        elapsed += record.seconds
+        if record.val_accuracy >= target:
+            return {"epochs_to_target": float(record.epoch), "seconds_to_target": elapsed}
+    return {"epochs_to_target": math.nan, "seconds_to_target": math.nan}

@@ -1,0 +1,265 @@
+"""pytest glue: options, the seed axis, the `run` and `claim` fixtures, the summary table."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from ablab.claims import Comparison, paired_comparison
+from ablab.data import default_root
+from ablab.registry import load_builtins
+from ablab.session import CellInfo, Session, new_session_id
+from ablab.spec import PROFILES, Experiment, RunResult, check_device
+from ablab.store import StoreError, open_store
+from ablab.summary import study_tables
+from ablab.train import resolve_device
+
+CELL_PROPERTY = "ablab_cell"
+CLAIM_PROPERTY = "ablab_claim"
+SESSION_KEY = pytest.StashKey[Session]()
+
+
+@dataclass
+class Records:
+    """Cells this process trained (claims read them) and what reports carried to this process
+    (the summary prints them; under pytest-xdist they arrive from the workers)."""
+
+    local: list[dict[str, Any]] = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+
+
+RECORDS_KEY = pytest.StashKey[Records]()
+MODELS_DIR = Path("results/models")
+
+RunFixture = Callable[[Experiment], RunResult]
+ClaimFixture = Callable[..., Comparison]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text) if text.lstrip("-").isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give an integer >= 1")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ablab", "ablab ablations")
+    group.addoption("--ablab-profile", choices=PROFILES, default="smoke",
+                    help="smoke: embedded data, seconds per cell; full: the studies' real data "
+                         "and settings (default smoke)")
+    group.addoption("--ablab-seeds", type=_positive_int, default=3, metavar="N",
+                    help="train every cell with seeds 0..N-1 (default 3)")
+    group.addoption("--ablab-device", default="auto", metavar="DEVICE",
+                    help="auto, cpu, cuda or cuda:<i> (default auto: CUDA when present)")
+    group.addoption("--ablab-db", default=None, metavar="URL",
+                    help="SQLAlchemy URL of the results database (default ABLAB_DB or "
+                         "sqlite:///results/ablab.db)")
+    group.addoption("--ablab-data", default=None, metavar="PATH",
+                    help="root of the real data sets (default ABLAB_DATA)")
+    group.addoption("--ablab-reuse", action="store_true",
+                    help="do not retrain cells whose key already has a row; report them as reused")
+    group.addoption("--ablab-download", action="store_true",
+                    help="let torchvision download missing data sets (off: nothing is fetched)")
+    group.addoption("--ablab-save-models", action="store_true",
+                    help="save each trained model's weights under results/models/<study>/")
+
+
+def _device(option: str) -> torch.device:
+    try:
+        check_device(option)
+    except ValueError as error:
+        raise pytest.UsageError(f"--ablab-device: {error}") from None
+    device = resolve_device(option)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise pytest.UsageError(f"--ablab-device {option}: no CUDA device on this machine")
+    return device
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for name in ("ablation", "claim", "search", "gpu", "slow"):
+        config.addinivalue_line("markers", f"{name}: see ablab's README")
+    if getattr(config.option, "dist", "no") == "load":
+        # A study's claims read the cells of their own module: keep each file on one worker.
+        config.option.dist = "loadfile"
+    store = open_store(config.getoption("ablab_db"))
+    try:
+        store.check()
+    except StoreError as error:
+        raise pytest.UsageError(f"--ablab-db: {error}") from None
+    data = config.getoption("ablab_data")
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    config.stash[RECORDS_KEY] = Records()
+    config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
+    config.stash[SESSION_KEY] = Session(
+        store=store,
+        device=_device(config.getoption("ablab_device")),
+        session_id=workerinput.get("ablab_session") or new_session_id(),
+        profile=config.getoption("ablab_profile"),
+        data_root=Path(data) if data else default_root(),
+        download=config.getoption("ablab_download"),
+        reuse=config.getoption("ablab_reuse"),
+        save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker writes its rows under the controller's session id."""
+    node.workerinput["ablab_session"] = node.config.stash[SESSION_KEY].session_id
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SESSION_KEY in config.stash:
+        config.stash[SESSION_KEY].store.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "seed" in metafunc.fixturenames:
+        seeds = range(metafunc.config.getoption("ablab_seeds"))
+        metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "run" in names:
+            item.add_marker(pytest.mark.ablation)
+        if "claim" in names:
+            item.add_marker(pytest.mark.claim)
+        if item.get_closest_marker("gpu") and not torch.cuda.is_available():
+            item.add_marker(pytest.mark.skip(reason="needs a CUDA device; none on this machine"))
+
+
+@pytest.fixture(scope="session")
+def ablab_session(pytestconfig: pytest.Config) -> Session:
+    """The session's settings and store."""
+    load_builtins()
+    return pytestconfig.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def profile(ablab_session: Session) -> str:
+    """`smoke` or `full`: which base experiments a study module uses."""
+    return ablab_session.profile
+
+
+def study_name(module: Any) -> str:
+    """A module's `STUDY`, else its file name without the `test_` prefix."""
+    default = module.__name__.rpartition(".")[2].removeprefix("test_")
+    return str(getattr(module, "STUDY", default))
+
+
+def _cell(request: pytest.FixtureRequest) -> CellInfo:
+    callspec = getattr(request.node, "callspec", None)
+    params = dict(callspec.params) if callspec else {}
+    seed = params.pop("seed", None)
+    parts = callspec.id.split("-") if callspec else [request.node.name]
+    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.name
+    return CellInfo(study=study_name(request.module), variant=variant,
+                    node_id=request.node.nodeid, params={k: repr(v) if not
+                    isinstance(v, str | int | float | bool) else v for k, v in params.items()})
+
+
+@pytest.fixture
+def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
+    """`run(experiment) -> RunResult`: trains the cell (seed from the `seed` axis, device and
+    profile from the session), records its row and returns the result for sanity checks."""
+    cell = _cell(request)
+    callspec = getattr(request.node, "callspec", None)
+    seed = callspec.params.get("seed") if callspec else None
+    records = request.config.stash[RECORDS_KEY]
+
+    def run_cell(exp: Experiment) -> RunResult:
+        if isinstance(seed, int):
+            exp = dataclasses.replace(exp, seed=seed)
+        result = ablab_session.run(exp, cell)
+        record = {
+            "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
+            "status": result.status, "reused": result.reused,
+            "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
+            "train_seconds": result.timings.get("train_seconds", 0.0),
+        }
+        request.node.user_properties.append((CELL_PROPERTY, record))
+        records.local.append(record)
+        return result
+
+    return run_cell
+
+
+@pytest.fixture
+def claim(request: pytest.FixtureRequest) -> ClaimFixture:
+    """`claim(a, b, metric="accuracy") -> Comparison`: variant a against b in this module's
+    study, paired by seed over all of the session's seeds; skips when cells are missing."""
+    study = study_name(request.module)
+    seeds = list(range(request.config.getoption("ablab_seeds")))
+    cells = request.config.stash[RECORDS_KEY].local
+
+    def compare(a: str, b: str, *, metric: str = "accuracy") -> Comparison:
+        values = {name: _values(cells, study, name, metric) for name in (a, b)}
+        missing = {name: [s for s in seeds if s not in got] for name, got in values.items()}
+        missing = {name: gaps for name, gaps in missing.items() if gaps}
+        if missing:
+            listed = "; ".join(f"{name} seeds {gaps}" for name, gaps in missing.items())
+            pytest.skip(f"claim needs cells this session did not run: {study} {listed}")
+        if len(seeds) < 2:
+            pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
+        comparison = paired_comparison([values[a][s] for s in seeds],
+                                       [values[b][s] for s in seeds],
+                                       a_name=a, b_name=b, metric=metric)
+        request.node.user_properties.append((CLAIM_PROPERTY, {"study": study,
+                                                              **comparison.as_dict()}))
+        return comparison
+
+    return compare
+
+
+def _values(
+    cells: list[dict[str, Any]], study: str, variant: str, metric: str
+) -> dict[int, float]:
+    return {c["seed"]: float(c[metric]) for c in cells
+            if c["study"] == study and c["variant"] == variant and c[metric] is not None}
+
+
+class SummaryReporter:
+    """Collects cell and claim records from reports (user_properties cross pytest-xdist) and
+    prints the session's tables at the end."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.records = config.stash[RECORDS_KEY]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if not isinstance(value, dict):
+                continue
+            if name == CELL_PROPERTY:
+                self.records.cells.append(value)
+            elif name == CLAIM_PROPERTY:
+                self.records.claims.append(value)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        records = self.records
+        if hasattr(self.config, "workerinput") or not (records.cells or records.claims):
+            return
+        session = self.config.stash[SESSION_KEY]
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("-", f"ablab session {session.session_id}")
+        for study, table in study_tables(records.cells).items():
+            write(f"\n### {study}\n")
+            write(table)
+        if records.claims:
+            write("\nClaims:")
+            for found in records.claims:
+                write(f"- [{found['study']}] {found['text']}")
+        write(f"\nrows in {session.store.url} (session {session.session_id})")

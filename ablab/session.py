@@ -1,0 +1,120 @@
+"""One run of many cells: load data, reuse or train, record one row per cell.
+
+The pytest plugin, Optuna searches and scripts share this; it has no pytest import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ablab.data import TensorData, default_cache, load_data
+from ablab.environment import environment
+from ablab.spec import EpochRecord, Experiment, RunResult
+from ablab.store import RunRow, RunStore
+from ablab.train import EpochCallback, run_experiment
+
+DATA_CACHE_SIZE = 4  # datasets kept in memory per process: cells of a study share splits
+
+
+def new_session_id() -> str:
+    """Sortable and unique: UTC time plus random hex."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    """Where a cell comes from: its study, variant name, test node and parameters."""
+
+    study: str
+    variant: str
+    node_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    trial: int | None = None
+
+
+@dataclass
+class Session:
+    """Settings shared by every cell of one run, and the store its rows go to."""
+
+    store: RunStore
+    device: torch.device
+    session_id: str = field(default_factory=new_session_id)
+    profile: str = "smoke"
+    data_root: Path | None = None
+    cache: Path = field(default_factory=default_cache)
+    download: bool = False
+    reuse: bool = False
+    save_models: Path | None = None
+    _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
+
+    def prepare(self, exp: Experiment) -> Experiment:
+        """The experiment as this session runs it: its device and profile."""
+        return dataclasses.replace(exp, device=str(self.device), profile=self.profile)
+
+    def data(self, exp: Experiment) -> TensorData:
+        """The cell's dataset on the session's device, from a small per-process cache."""
+        fields = {k: getattr(exp, k) for k in ("dataset", "dataset_kwargs", "window", "seed",
+                                                "val_fraction", "test_fraction", "augmentation")}
+        name = json.dumps(fields, sort_keys=True, default=str)
+        if name not in self._data:
+            if len(self._data) >= DATA_CACHE_SIZE:
+                del self._data[next(iter(self._data))]
+            loaded = load_data(exp, self.data_root, self.cache, self.download)
+            self._data[name] = loaded.to(self.device)
+        return self._data[name]
+
+    def run(
+        self, exp: Experiment, cell: CellInfo, *, on_epoch: EpochCallback | None = None
+    ) -> RunResult:
+        """Train `exp` (or, with reuse, return the stored row of the same key) and record it."""
+        exp = self.prepare(exp)
+        data = self.data(exp)
+        key = exp.key(data.fingerprint)
+        if self.reuse:
+            stored = self.store.find(key)
+            if stored is not None:
+                return result_from_row(stored)
+        result = run_experiment(exp, data, on_epoch=on_epoch)
+        self.store.append(self.row(result, cell))
+        if self.save_models is not None and result.model is not None:
+            self._save_model(result, cell)
+        return result
+
+    def row(self, result: RunResult, cell: CellInfo) -> RunRow:
+        exp = result.experiment
+        return RunRow(
+            session_id=self.session_id, study=cell.study, node_id=cell.node_id,
+            variant=cell.variant, params=cell.params, seed=exp.seed, experiment=exp.as_dict(),
+            key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
+            metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
+            timings=result.timings, environment=environment(self.device),
+            data_fingerprint=result.data_fingerprint, trial=cell.trial,
+        )
+
+    def _save_model(self, result: RunResult, cell: CellInfo) -> None:
+        assert self.save_models is not None
+        assert result.model is not None
+        folder = self.save_models / cell.study
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{cell.variant}-seed{result.experiment.seed}.pt"
+        partial = path.with_suffix(".pt.partial")
+        torch.save(result.model.state_dict(), partial)
+        partial.replace(path)  # never leave a half-written checkpoint under the final name
+
+
+def result_from_row(row: dict[str, Any]) -> RunResult:
+    """A stored row as a RunResult, marked reused."""
+    return RunResult(
+        experiment=Experiment.from_dict(row["experiment"]), key=row["key"],
+        status=row["status"], metrics=row["metrics"],
+        history=[EpochRecord(**h) for h in row["history"]], timings=row["timings"],
+        data_fingerprint=row["data_fingerprint"], reused=True,
+    )

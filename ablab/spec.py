@@ -1,0 +1,157 @@
+"""The identity of a cell: one frozen Experiment, validated on construction, and its result."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from torch import nn
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+INITS = ("default", "he", "xavier", "normal", "zeros")
+PENALTIES = ("none", "l1", "l2")
+AUGMENTATIONS = ("none", "flip", "noise", "both", "4x")
+PROFILES = ("smoke", "full")
+STATUSES = ("ok", "diverged", "collapsed")
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(allowed)}")
+
+
+def _check(name: str, ok: bool, value: object, allowed: str) -> None:
+    if not ok:
+        raise ValueError(f"{name}={value!r} is not allowed; {name} must be {allowed}")
+
+
+def check_device(device: str) -> None:
+    """`auto`, `cpu`, `cuda` or `cuda:<index>`."""
+    head, _, index = device.partition(":")
+    ok = device in ("auto", "cpu", "cuda") or (head == "cuda" and index.isdigit())
+    _check("device", ok, device, "auto, cpu, cuda or cuda:<index>")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Experiment:
+    """Every knob of one trained cell. Make variants with `dataclasses.replace`."""
+
+    dataset: str = "digits"
+    dataset_kwargs: dict[str, Any] = field(default_factory=dict)
+    model: str = "mlp"
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
+    init: str = "default"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    epochs: int = 10
+    penalty: str = "none"
+    penalty_weight: float = 0.0
+    dropout: float = 0.0
+    augmentation: str = "none"
+    window: int | None = None
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    patience: int | None = None
+    target_accuracy: float | None = None
+    seed: int = 0
+    device: str = "auto"
+    profile: str = "smoke"
+
+    def __post_init__(self) -> None:
+        from ablab.registry import DATASETS, MODELS
+
+        MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
+        DATASETS.check(self.dataset, self.dataset_kwargs, ("window",) if self.window else ())
+        _choice("init", self.init, INITS)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("penalty", self.penalty, PENALTIES)
+        _choice("augmentation", self.augmentation, AUGMENTATIONS)
+        _choice("profile", self.profile, PROFILES)
+        check_device(self.device)
+        _check("lr", math.isfinite(self.lr) and self.lr > 0, self.lr, "a finite number > 0")
+        _check("weight_decay", self.weight_decay >= 0, self.weight_decay, ">= 0")
+        _check("batch_size", self.batch_size > 0, self.batch_size, "an integer > 0")
+        _check("epochs", self.epochs > 0, self.epochs, "an integer > 0")
+        _check("penalty_weight", self.penalty_weight >= 0, self.penalty_weight, ">= 0")
+        _check("penalty_weight", (self.penalty == "none") == (self.penalty_weight == 0),
+               self.penalty_weight, "> 0 exactly when penalty is l1 or l2")
+        _check("dropout", 0 <= self.dropout < 1, self.dropout, "in [0, 1)")
+        _check("window", self.window is None or self.window >= 0, self.window, "None or >= 0")
+        _check("val_fraction", 0 < self.val_fraction < 1, self.val_fraction, "in (0, 1)")
+        _check("test_fraction", 0 < self.test_fraction < 1, self.test_fraction, "in (0, 1)")
+        _check("val_fraction + test_fraction", self.val_fraction + self.test_fraction < 1,
+               self.val_fraction + self.test_fraction, "< 1")
+        _check("patience", self.patience is None or self.patience > 0, self.patience,
+               "None or an integer > 0")
+        _check("target_accuracy", self.target_accuracy is None or 0 < self.target_accuracy <= 1,
+               self.target_accuracy, "None or in (0, 1]")
+        _check("seed", self.seed >= 0, self.seed, "an integer >= 0")
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def key(self, data_fingerprint: str) -> str:
+        """Stable identity of this cell: canonical JSON of all fields plus the data fingerprint."""
+        return _digest({"experiment": self.as_dict(), "data": data_fingerprint})
+
+    def cell_key(self, data_fingerprint: str) -> str:
+        """The key without the seed: what seeds of one variant share (used to compare runs)."""
+        fields = self.as_dict()
+        del fields["seed"]
+        return _digest({"experiment": fields, "data": data_fingerprint})
+
+    @classmethod
+    def from_dict(cls, fields: dict[str, Any]) -> Experiment:
+        return cls(**fields)
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One row of a cell's per-epoch history."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    samples_seen: int
+    seconds: float
+
+
+@dataclass
+class RunResult:
+    """What training one cell produced: returned by `run(experiment)` and stored as one row."""
+
+    experiment: Experiment
+    key: str
+    status: str
+    metrics: dict[str, Any]
+    history: list[EpochRecord]
+    timings: dict[str, float]
+    data_fingerprint: str
+    reused: bool = False
+    model: nn.Module | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def test_accuracy(self) -> float:
+        return float(self.metrics["accuracy"])
+
+    @property
+    def macro_f1(self) -> float:
+        return float(self.metrics["f1_macro"])
+
+    @property
+    def final_train_loss(self) -> float:
+        return self.history[-1].train_loss if self.history else math.nan

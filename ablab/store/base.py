@@ -1,0 +1,67 @@
+"""The store's contract: every backend appends whole rows and reads them back unchanged."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+class StoreError(RuntimeError):
+    """The database cannot be reached or used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One finished cell, as stored."""
+
+    session_id: str
+    study: str
+    node_id: str
+    variant: str
+    params: dict[str, Any]
+    seed: int
+    experiment: dict[str, Any]
+    key: str
+    cell_key: str
+    status: str
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]]
+    timings: dict[str, float]
+    environment: dict[str, Any]
+    data_fingerprint: str
+    trial: int | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class RunStore(ABC):
+    """Append-only rows; a row is there whole or not at all."""
+
+    url: str
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise StoreError when the database cannot be reached (writes nothing)."""
+
+    @abstractmethod
+    def append(self, row: RunRow) -> int:
+        """Store one row atomically; returns its id."""
+
+    @abstractmethod
+    def find(self, key: str) -> dict[str, Any] | None:
+        """The newest row whose experiment key is `key`, or None."""
+
+    @abstractmethod
+    def rows(
+        self, *, session: str | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows in insertion order, optionally of one session and one study."""
+
+    @abstractmethod
+    def sessions(self) -> list[str]:
+        """Session ids, oldest first."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,181 @@
+"""SQLAlchemy Core backend: SQLite (WAL, busy timeout) by default, PostgreSQL for sharing."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from ablab.store.base import RunRow, RunStore, StoreError
+
+DEFAULT_URL = "sqlite:///results/ablab.db"
+SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
+
+metadata = sa.MetaData()
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.String(64), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("study", sa.String(128), nullable=False, index=True),
+    sa.Column("node_id", sa.Text, nullable=False),
+    sa.Column("variant", sa.String(256), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("experiment", sa.JSON, nullable=False),
+    sa.Column("key", sa.String(64), nullable=False, index=True),
+    sa.Column("cell_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("test_accuracy", sa.Float),
+    sa.Column("test_f1_macro", sa.Float),
+    sa.Column("metrics", sa.JSON, nullable=False),
+    sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("timings", sa.JSON, nullable=False),
+    sa.Column("environment", sa.JSON, nullable=False),
+    sa.Column("data_fingerprint", sa.String(64), nullable=False),
+    sa.Column("trial", sa.Integer),
+)
+
+
+def resolve_url(url: str | None) -> str:
+    """`url`, else `ABLAB_DB`, else SQLite in results/."""
+    return url or os.environ.get("ABLAB_DB") or DEFAULT_URL
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN (PostgreSQL rejects it): store non-finite floats as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_finite(value), allow_nan=False, default=str)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.close()
+
+
+class SqlStore(RunStore):
+    """The `runs` table behind any SQLAlchemy URL. The table is created on first write."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+            self._sqlite_path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+            self.engine: Engine = sa.create_engine(
+                parsed, json_serializer=_dumps, pool_pre_ping=True,
+                connect_args={"timeout": SQLITE_BUSY_MS / 1000} if self._sqlite_path else {},
+            )
+        except (ArgumentError, NoSuchModuleError, ValueError) as error:
+            raise StoreError(f"database URL {url!r} is not usable: {error}") from error
+        if self._sqlite_path is not None:
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._ready = False
+
+    def _safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def check(self) -> None:
+        if self._sqlite_path not in (None, "", ":memory:"):
+            folder = Path(str(self._sqlite_path)).resolve().parent
+            if folder.exists() and not os.access(folder, os.W_OK):
+                raise StoreError(f"database {self._safe_url()}: folder {folder} is not writable")
+            if not folder.exists() and not os.access(_existing_parent(folder), os.W_OK):
+                raise StoreError(f"database {self._safe_url()}: cannot create folder {folder}")
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+            raise StoreError(f"cannot reach database {self._safe_url()}: {reason}") from error
+
+    def _ensure_table(self) -> None:
+        if self._ready:
+            return
+        if self._sqlite_path not in (None, "", ":memory:"):
+            Path(str(self._sqlite_path)).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            metadata.create_all(self.engine, checkfirst=True)
+        except DBAPIError:
+            # Another process created it between our check and our CREATE.
+            if not sa.inspect(self.engine).has_table("runs"):
+                raise
+        self._ready = True
+
+    def append(self, row: RunRow) -> int:
+        self._ensure_table()
+        values = asdict(row)
+        metrics = row.metrics
+        values["test_accuracy"] = _finite(metrics.get("accuracy"))
+        values["test_f1_macro"] = _finite(metrics.get("f1_macro"))
+        with self.engine.begin() as connection:  # one transaction: the whole row or nothing
+            inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
+
+    def _select(self, query: sa.Select[Any]) -> list[dict[str, Any]]:
+        if not self._exists():
+            return []
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def _exists(self) -> bool:
+        if self._ready:
+            return True
+        if self._sqlite_path not in (None, "", ":memory:") and not Path(
+            str(self._sqlite_path)
+        ).exists():
+            return False
+        return sa.inspect(self.engine).has_table("runs")
+
+    def find(self, key: str) -> dict[str, Any] | None:
+        found = self._select(runs.select().where(runs.c.key == key).order_by(runs.c.id.desc())
+                             .limit(1))
+        return found[0] if found else None
+
+    def rows(
+        self, *, session: str | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = runs.select().order_by(runs.c.id)
+        if session is not None:
+            query = query.where(runs.c.session_id == session)
+        if study is not None:
+            query = query.where(runs.c.study == study)
+        return self._select(query)
+
+    def sessions(self) -> list[str]:
+        query = (sa.select(runs.c.session_id).group_by(runs.c.session_id)
+                 .order_by(sa.func.min(runs.c.id)))
+        return [row["session_id"] for row in self._select(query)]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _existing_parent(folder: Path) -> Path:
+    while not folder.exists():
+        folder = folder.parent
+    return folder
+
+
+def open_store(url: str | None = None) -> SqlStore:
+    """The store at `url` (or `ABLAB_DB`, or the default SQLite file)."""
+    return SqlStore(resolve_url(url))

@@ -1,0 +1,226 @@
+"""The training loop: whole dataset on the device, randperm batches, one host sync per epoch.
+
+No pytest here: the plugin, Optuna searches and a notebook all call `train` and `evaluate`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from ablab.data import TensorData
+from ablab.initializers import initialize
+from ablab.metrics import classification_metrics, probabilities, time_to_accuracy
+from ablab.registry import MODELS
+from ablab.spec import EpochRecord, Experiment, RunResult
+
+EVAL_BATCH = 2048  # evaluation chunk: large enough to be fast, small enough for any GPU
+MOMENTUM = 0.9
+
+EpochCallback = Callable[[EpochRecord], None]
+
+
+@dataclass
+class TrainOutcome:
+    """The trained model and what happened while training it."""
+
+    model: nn.Module
+    status: str  # "ok" or "diverged"
+    history: list[EpochRecord]
+    train_seconds: float
+    eval_seconds: float
+    samples_seen: int
+    stopped_early: bool
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto`: CUDA when present (pytest-xdist worker i takes GPU i modulo the count), else CPU."""
+    if name != "auto":
+        return torch.device(name)
+    if not torch.cuda.is_available():
+        return torch.device("cpu")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0) % torch.cuda.device_count()
+    return torch.device("cuda", index)
+
+
+def build_model(exp: Experiment, data: TensorData) -> nn.Module:
+    """The registered model for `exp`, seeded and initialised with its scheme."""
+    torch.manual_seed(exp.seed)
+    extra: dict[str, Any] = {"dropout": exp.dropout} if exp.dropout else {}
+    factory = MODELS.get(exp.model)
+    model: nn.Module = factory(
+        input_shape=data.input_shape, num_classes=data.num_classes, **exp.model_kwargs, **extra
+    )
+    initialize(model, exp.init)
+    return model
+
+
+def make_optimizer(exp: Experiment, model: nn.Module) -> torch.optim.Optimizer:
+    params = model.parameters()
+    if exp.optimizer == "adam":
+        return torch.optim.Adam(params, lr=exp.lr, weight_decay=exp.weight_decay)
+    momentum = MOMENTUM if exp.optimizer == "momentum" else 0.0
+    return torch.optim.SGD(params, lr=exp.lr, momentum=momentum, weight_decay=exp.weight_decay)
+
+
+def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy; binary cross-entropy on logits for a single-output sigmoid head."""
+    if logits.shape[1] == 1:
+        return F.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
+    return F.cross_entropy(logits, y)
+
+
+def penalty(exp: Experiment, model: nn.Module) -> torch.Tensor | None:
+    """L1 or L2 penalty on the weights (not biases or norm scales), scaled by penalty_weight."""
+    if exp.penalty == "none":
+        return None
+    weights = [p for p in model.parameters() if p.dim() > 1]
+    power = 1 if exp.penalty == "l1" else 2
+    total = torch.stack([p.abs().pow(power).sum() for p in weights]).sum()
+    return exp.penalty_weight * total
+
+
+def predict_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Logits for `x` in evaluation mode, in chunks."""
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
+
+
+def _loss_and_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    logits = predict_logits(model, x)
+    predicted = probabilities(logits).argmax(1)
+    return loss_fn(logits, y).item(), (predicted == y).float().mean().item()
+
+
+def train(
+    exp: Experiment,
+    data: TensorData,
+    *,
+    on_epoch: EpochCallback | None = None,
+    progress: bool = False,
+) -> TrainOutcome:
+    """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
+    device = data.x_train.device
+    model = build_model(exp, data).to(device)
+    optimizer = make_optimizer(exp, model)
+    generator = torch.Generator(device=device).manual_seed(exp.seed)
+    n = len(data.y_train)
+    # A final batch of one sample breaks batch norm; drop it (it is 1 of n samples).
+    steps = n // exp.batch_size + (n % exp.batch_size > 1)
+
+    history: list[EpochRecord] = []
+    train_seconds = eval_seconds = 0.0
+    samples_seen = 0
+    best_loss, best_state, stale = math.inf, None, 0
+    status, stopped_early = "ok", False
+    for epoch in tqdm(range(1, exp.epochs + 1), desc=exp.model, disable=not progress):
+        start = time.perf_counter()
+        loss_sum, correct, seen = _train_epoch(exp, model, optimizer, data, generator, steps)
+        train_loss = loss_sum.item() / seen  # the epoch's one host sync
+        epoch_seconds = time.perf_counter() - start
+        train_seconds += epoch_seconds
+        samples_seen += seen
+
+        start = time.perf_counter()
+        val_loss, val_accuracy = _loss_and_accuracy(model, data.x_val, data.y_val)
+        eval_seconds += time.perf_counter() - start
+        record = EpochRecord(epoch, train_loss, correct.item() / seen, val_loss, val_accuracy,
+                             samples_seen, epoch_seconds)
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+        if not math.isfinite(train_loss):
+            status = "diverged"
+            break
+        if exp.patience is not None:
+            if val_loss < best_loss:
+                best_loss, best_state, stale = val_loss, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+                if stale >= exp.patience:
+                    stopped_early = True
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)  # early stopping keeps the best validation weights
+    return TrainOutcome(model, status, history, train_seconds, eval_seconds, samples_seen,
+                        stopped_early)
+
+
+def _train_epoch(
+    exp: Experiment, model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData,
+    generator: torch.Generator, steps: int,
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """One pass over a fresh permutation; sums stay on the device (no per-step sync)."""
+    model.train()
+    x, y, bs = data.x_train, data.y_train, exp.batch_size
+    order = torch.randperm(len(y), device=x.device, generator=generator)
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    seen = 0
+    for step in range(steps):
+        index = order[step * bs : (step + 1) * bs]
+        xb, yb = x[index], y[index]
+        logits = model(xb)
+        loss = loss_fn(logits, yb)
+        extra = penalty(exp, model)
+        objective = loss if extra is None else loss + extra
+        optimizer.zero_grad(set_to_none=True)
+        objective.backward()
+        optimizer.step()
+        with torch.no_grad():
+            loss_sum += loss * len(yb)
+            correct += (_predicted(logits) == yb).sum()
+        seen += len(yb)
+    return loss_sum, correct, seen
+
+
+def _predicted(logits: torch.Tensor) -> torch.Tensor:
+    if logits.shape[1] == 1:
+        return (logits[:, 0] > 0).long()
+    return logits.argmax(1)
+
+
+def evaluate(model: nn.Module, data: TensorData, exp: Experiment) -> dict[str, Any]:
+    """Test-split metrics and test loss."""
+    logits = predict_logits(model, data.x_test)
+    probs = probabilities(logits).cpu().numpy()
+    metrics = classification_metrics(data.y_test.cpu().numpy(), probs, data.classes)
+    metrics["loss"] = loss_fn(logits, data.y_test).item()
+    return metrics
+
+
+def run_experiment(
+    exp: Experiment, data: TensorData, *, on_epoch: EpochCallback | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Train and evaluate one cell. Status: `diverged` (non-finite loss), `collapsed` (one class
+    predicted for nearly everything) or `ok`. The trained model rides along, unstored."""
+    outcome = train(exp, data, on_epoch=on_epoch, progress=progress)
+    start = time.perf_counter()
+    metrics = evaluate(outcome.model, data, exp)
+    metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))
+    timings = {
+        "train_seconds": outcome.train_seconds,
+        "eval_seconds": outcome.eval_seconds + time.perf_counter() - start,
+        "samples_seen": float(outcome.samples_seen),
+        "samples_per_second": outcome.samples_seen / max(outcome.train_seconds, 1e-9),
+        "epochs_run": float(len(outcome.history)),
+        "stopped_early": float(outcome.stopped_early),
+    }
+    status = outcome.status
+    if status == "ok" and metrics["collapsed"]:
+        status = "collapsed"
+    return RunResult(exp, exp.key(data.fingerprint), status, metrics, outcome.history, timings,
+                     data.fingerprint, model=outcome.model)

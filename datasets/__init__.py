@@ -1,0 +1,5 @@
+"""Dataset factories registered by name. Importing this package registers them all."""
+
+from datasets import digits
+
+__all__ = ["digits"]

@@ -1,0 +1,38 @@
+"""`python -m ablab <command>`: each command lives in its own module with `add_parser`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Modules providing `add_parser(subparsers)`, which registers a subcommand and sets `func`
+# (a callable taking the parsed arguments and returning the exit code).
+COMMANDS: list[str] = []
+
+
+class CommandError(Exception):
+    """Bad input to a command: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ablab", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        importlib.import_module(module).add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (CommandError, ValueError) as error:
+        print(f"ablab {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

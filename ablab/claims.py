@@ -37,6 +37,11 @@ class Comparison:
             return "no detectable difference"
         return "better" if self.diff > 0 else "worse"
 
+    def not_worse(self, margin: float) -> bool:
+        """Non-inferiority: the CI's lower bound of a - b lies above -margin (a may be at
+        most `margin` worse than b, at the CI's confidence)."""
+        return self.ci_low > -margin
+
     def describe(self) -> str:
         level = round(100 * (1 - self.alpha))
         return (f"{self.a} vs {self.b} on {self.metric}: {self.verdict} "
@@ -56,19 +61,76 @@ def paired_comparison(
         raise ValueError(f"a paired comparison needs two equal-length samples of n >= 2; "
                          f"got {len(a)} and {len(b)}")
     diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    n = len(diffs)
-    mean = float(diffs.mean())
-    sem = float(diffs.std(ddof=1) / math.sqrt(n))
+    mean, low, high, p_value = _mean_ci(diffs, alpha)
+    return Comparison(a_name, b_name, metric, len(diffs), float(np.mean(a)), float(np.mean(b)),
+                      mean, low, high, p_value, alpha)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Whether a metric rises along ordered variants: per seed, the least-squares slope of the
+    metric against the variant's position (0, 1, 2, ...), then a one-sample t-test of the slopes
+    over seeds with its confidence interval. `slope` is the mean change per step."""
+
+    variants: tuple[str, ...]
+    metric: str
+    n: int
+    means: tuple[float, ...]
+    slope: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    alpha: float = ALPHA
+
+    @property
+    def verdict(self) -> str:
+        if not self.p_value < self.alpha:
+            return "no detectable trend"
+        return "rising" if self.slope > 0 else "falling"
+
+    def describe(self) -> str:
+        level = round(100 * (1 - self.alpha))
+        means = ", ".join(f"{name} {m:.3f}" for name, m in zip(self.variants, self.means,
+                                                                strict=True))
+        return (f"trend of {self.metric} over {' < '.join(self.variants)}: {self.verdict} "
+                f"(slope {self.slope:+.3f}/step, {level}% CI [{self.ci_low:+.3f}, "
+                f"{self.ci_high:+.3f}], t-test p={self.p_value:.3g}, n={self.n} seeds; "
+                f"means {means})")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "verdict": self.verdict, "text": self.describe()}
+
+
+def trend_test(
+    values: Sequence[Sequence[float]], *, names: Sequence[str], metric: str = "accuracy",
+    alpha: float = ALPHA,
+) -> Trend:
+    """`values[i][s]`: variant i (in order) on seed s. Tests the per-seed slope against 0."""
+    table = np.asarray(values, dtype=float)
+    if table.ndim != 2 or table.shape[0] < 2 or table.shape[0] != len(names):
+        raise ValueError(f"a trend needs >= 2 named variants with one value per seed each; got "
+                         f"shape {table.shape} for {len(names)} names")
+    positions = np.arange(table.shape[0], dtype=float)
+    centred = positions - positions.mean()
+    slopes = centred @ (table - table.mean(axis=0)) / float(centred @ centred)
+    mean, low, high, p_value = _mean_ci(slopes, alpha)
+    return Trend(tuple(names), metric, int(table.shape[1]), tuple(map(float, table.mean(axis=1))),
+                 mean, low, high, p_value, alpha)
+
+
+def _mean_ci(sample: np.ndarray, alpha: float) -> tuple[float, float, float, float]:
+    """Mean, two-sided (1 - alpha) t interval and the t-test p-value against 0."""
+    n = len(sample)
+    if n < 2:
+        raise ValueError(f"a test over seeds needs n >= 2 values; got {n}")
+    mean = float(sample.mean())
+    sem = float(sample.std(ddof=1) / math.sqrt(n))
     if sem == 0.0:
-        # Identical differences on every seed: no spread to test against.
-        p_value = 1.0 if mean == 0.0 else 0.0
-        low = high = mean
-    else:
-        t = stats.t.ppf(1 - alpha / 2, df=n - 1)
-        p_value = float(2 * stats.t.sf(abs(mean / sem), df=n - 1))
-        low, high = mean - t * sem, mean + t * sem
-    return Comparison(a_name, b_name, metric, n, float(np.mean(a)), float(np.mean(b)), mean,
-                      float(low), float(high), p_value, alpha)
+        # The same value on every seed (e.g. identical differences): no spread to test against.
+        return mean, mean, mean, 1.0 if mean == 0.0 else 0.0
+    t = float(stats.t.ppf(1 - alpha / 2, df=n - 1))
+    p_value = float(2 * stats.t.sf(abs(mean / sem), df=n - 1))
+    return mean, mean - t * sem, mean + t * sem, p_value
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

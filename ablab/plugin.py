@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import torch
 
-from ablab.claims import Comparison, paired_comparison
+from ablab.claims import Comparison, Trend, paired_comparison, trend_test
 from ablab.data import default_root
 from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session, new_session_id
@@ -41,6 +42,7 @@ MODELS_DIR = Path("results/models")
 
 RunFixture = Callable[[Experiment], RunResult]
 ClaimFixture = Callable[..., Comparison]
+TrendFixture = Callable[..., Trend]
 
 
 def _positive_int(text: str) -> int:
@@ -70,6 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let torchvision download missing data sets (off: nothing is fetched)")
     group.addoption("--ablab-save-models", action="store_true",
                     help="save each trained model's weights under results/models/<study>/")
+    group.addoption("--ablab-threads", type=_positive_int, default=None, metavar="N",
+                    help="CPU threads per process for torch (default: the cores divided among "
+                         "pytest-xdist workers)")
 
 
 def _device(option: str) -> torch.device:
@@ -97,6 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    _set_threads(config.getoption("ablab_threads"), workerinput)
     config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     config.stash[SESSION_KEY] = Session(
@@ -109,6 +115,16 @@ def pytest_configure(config: pytest.Config) -> None:
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
     )
+
+
+def _set_threads(option: int | None, workerinput: dict[str, Any]) -> None:
+    """Small models gain little from intra-op threads, and xdist workers that each spawn one
+    thread per core oversubscribe the CPU (5x slower on a busy 2-core machine): give each
+    worker its share of the cores unless --ablab-threads says otherwise."""
+    workers = int(workerinput.get("workercount", 1))
+    if option is None and workers == 1:
+        return
+    torch.set_num_threads(option or max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -187,6 +203,7 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
             "status": result.status, "reused": result.reused,
             "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
             "train_seconds": result.timings.get("train_seconds", 0.0),
+            "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
         }
         request.node.user_properties.append((CELL_PROPERTY, record))
         records.local.append(record)
@@ -195,38 +212,71 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
     return run_cell
 
 
+def overfit_gap(result: RunResult) -> float | None:
+    """Last epoch's validation loss minus training loss (claims on regularisation read it)."""
+    if not result.history:
+        return None
+    last = result.history[-1]
+    return last.val_loss - last.train_loss
+
+
 @pytest.fixture
 def claim(request: pytest.FixtureRequest) -> ClaimFixture:
     """`claim(a, b, metric="accuracy") -> Comparison`: variant a against b in this module's
     study, paired by seed over all of the session's seeds; skips when cells are missing."""
-    study = study_name(request.module)
-    seeds = list(range(request.config.getoption("ablab_seeds")))
-    cells = request.config.stash[RECORDS_KEY].local
 
     def compare(a: str, b: str, *, metric: str = "accuracy") -> Comparison:
-        values = {name: _values(cells, study, name, metric) for name in (a, b)}
-        missing = {name: [s for s in seeds if s not in got] for name, got in values.items()}
-        missing = {name: gaps for name, gaps in missing.items() if gaps}
-        if missing:
-            listed = "; ".join(f"{name} seeds {gaps}" for name, gaps in missing.items())
-            pytest.skip(f"claim needs cells this session did not run: {study} {listed}")
-        if len(seeds) < 2:
-            pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
-        comparison = paired_comparison([values[a][s] for s in seeds],
-                                       [values[b][s] for s in seeds],
-                                       a_name=a, b_name=b, metric=metric)
-        request.node.user_properties.append((CLAIM_PROPERTY, {"study": study,
-                                                              **comparison.as_dict()}))
+        values = _seed_values(request, [a, b], metric)
+        comparison = paired_comparison(values[0], values[1], a_name=a, b_name=b, metric=metric)
+        _record_claim(request, comparison.as_dict())
         return comparison
 
     return compare
+
+
+@pytest.fixture
+def claim_trend(request: pytest.FixtureRequest) -> TrendFixture:
+    """`claim_trend([v0, v1, ...], metric="accuracy") -> Trend`: whether the metric rises along
+    the ordered variants of this module's study, over all seeds; skips when cells are missing."""
+
+    def trend(variants: Sequence[str], *, metric: str = "accuracy") -> Trend:
+        values = _seed_values(request, variants, metric)
+        found = trend_test(values, names=variants, metric=metric)
+        _record_claim(request, found.as_dict())
+        return found
+
+    return trend
+
+
+def _seed_values(
+    request: pytest.FixtureRequest, variants: Sequence[str], metric: str
+) -> list[list[float]]:
+    """Per variant, the metric on seeds 0..N-1 of this module's study; skips the calling test
+    when a cell is missing (e.g. `-k` selected a subset) or there is only one seed."""
+    study = study_name(request.module)
+    seeds = list(range(request.config.getoption("ablab_seeds")))
+    cells = request.config.stash[RECORDS_KEY].local
+    values = {name: _values(cells, study, name, metric) for name in variants}
+    missing = {name: [s for s in seeds if s not in got] for name, got in values.items()}
+    missing = {name: gaps for name, gaps in missing.items() if gaps}
+    if missing:
+        listed = "; ".join(f"{name} seeds {gaps}" for name, gaps in missing.items())
+        pytest.skip(f"claim needs cells this session did not run: {study} {listed}")
+    if len(seeds) < 2:
+        pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
+    return [[values[name][s] for s in seeds] for name in variants]
+
+
+def _record_claim(request: pytest.FixtureRequest, found: dict[str, Any]) -> None:
+    request.node.user_properties.append((CLAIM_PROPERTY, {"study": study_name(request.module),
+                                                          **found}))
 
 
 def _values(
     cells: list[dict[str, Any]], study: str, variant: str, metric: str
 ) -> dict[int, float]:
     return {c["seed"]: float(c[metric]) for c in cells
-            if c["study"] == study and c["variant"] == variant and c[metric] is not None}
+            if c["study"] == study and c["variant"] == variant and c.get(metric) is not None}
 
 
 class SummaryReporter:

@@ -17,6 +17,7 @@ import torch
 
 from ablab.data import TensorData, default_cache, load_data
 from ablab.environment import environment
+from ablab.naming import config_name
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.train import EpochCallback, run_experiment
@@ -104,7 +105,7 @@ class Session:
         assert result.model is not None
         folder = self.save_models / cell.study
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{cell.variant}-seed{result.experiment.seed}.pt"
+        path = folder / f"{config_name(result.experiment)}.pt"
         partial = path.with_suffix(".pt.partial")
         torch.save(result.model.state_dict(), partial)
         partial.replace(path)  # never leave a half-written checkpoint under the final name

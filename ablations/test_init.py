@@ -1,54 +1,78 @@
-"""Study S1, weight initialisation: He, Xavier, unscaled normal, zeros and PyTorch's default,
-for the MLP and the CNN. Zeros must stay at chance (every unit learns the same thing)."""
+"""Study S1 (malaria cells), weight initialisation: He, Xavier, unscaled normal, zeros and
+PyTorch's default, for the MLP and the CNN. Zeros must stay at chance with the loss of a constant
+prediction (every unit learns the same thing); unscaled normal trains badly; He trains well."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
 
 import pytest
 
+from ablab.checks import check_at_chance, check_finite, check_learned
 from ablab.plugin import ClaimFixture, RunFixture
-from ablab.spec import Experiment
+from ablab.spec import Experiment, RunResult
 
 STUDY = "init"
 
 
-def base(profile: str) -> Experiment:
-    """smoke: digits, 10 epochs. full: malaria cells at 32x32, S1's binary sigmoid CNN."""
+def base(profile: str) -> dict[str, Experiment]:
+    """smoke: digits, 10 epochs, 10-way softmax. full: malaria cells at 32x32, S1's single
+    sigmoid output with binary cross-entropy; Adam 1e-3, batch 64, 10 epochs."""
     if profile == "smoke":
-        return Experiment(dataset="digits", epochs=10, batch_size=64, optimizer="adam", lr=1e-3)
-    return Experiment(dataset="malaria", dataset_kwargs={"size": 32}, epochs=10, batch_size=64,
-                      optimizer="adam", lr=1e-3)
+        common = Experiment(dataset="digits", epochs=10, batch_size=64, optimizer="adam",
+                            lr=1e-3)
+        output = "softmax"
+    else:
+        common = Experiment(dataset="malaria", dataset_kwargs={"size": 32}, epochs=10,
+                            batch_size=64, optimizer="adam", lr=1e-3)
+        output = "sigmoid"
+    return {
+        "mlp": dataclasses.replace(common, model="mlp",
+                                   model_kwargs={"hidden": (128, 64), "output": output}),
+        "cnn": dataclasses.replace(common, model="cnn",
+                                   model_kwargs={"channels": (16, 32), "linear": (64,),
+                                                 "output": output}),
+    }
 
-MODELS: dict[str, dict[str, Any]] = {
-    "mlp": {"hidden": (128, 64)},
-    "cnn": {"channels": (16, 32), "linear": (64,)},
-}
+
 CHANCE_MARGIN = 0.05  # zeros may sit this far above the majority-class rate and still be "chance"
+# He and Xavier must beat chance by this much: digits' chance is 0.1, the malaria cells' 0.5.
+LEARN_MARGIN = {"smoke": 0.5, "full": 0.15}
+CONSTANT_LOSS_TOLERANCE = 0.05  # zeros' test loss within this of the class-prior entropy
+
+
+def prior_entropy(result: RunResult) -> float:
+    """The loss of predicting the class frequencies: what a model that learned nothing scores."""
+    support = [int(c["support"]) for c in result.metrics["per_class"].values()]
+    shares = [s / sum(support) for s in support if s]
+    return -sum(p * math.log(p) for p in shares)
 
 
 @pytest.mark.parametrize("init", ["he", "xavier", "normal", "zeros", "default"])
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
 def test_init(run: RunFixture, profile: str, model: str, init: str, seed: int) -> None:
-    exp = dataclasses.replace(base(profile), model=model, model_kwargs=MODELS[model], init=init)
-    result = run(exp)
-    chance = max(result.metrics["per_class"][c]["support"]
-                 for c in result.metrics["per_class"]) / sum(
-        v["support"] for v in result.metrics["per_class"].values())
+    result = run(dataclasses.replace(base(profile)[model], init=init))
     if init == "zeros":
-        assert result.test_accuracy <= chance + CHANCE_MARGIN, "zeros init learned something"
-        assert result.status == "collapsed"
-        return
-    assert math.isfinite(result.final_train_loss)
-    assert result.status == "ok"
-    if init in ("he", "xavier"):
-        assert result.test_accuracy > chance + 0.5
+        check_at_chance(result, CHANCE_MARGIN)
+        assert abs(result.metrics["loss"] - prior_entropy(result)) < CONSTANT_LOSS_TOLERANCE
+    elif init == "normal":
+        # Unscaled N(0, 1) weights may blow up (S1: "trains badly"); if not, numbers are finite.
+        if result.status != "diverged":
+            check_finite(result)
+    else:
+        check_learned(result, LEARN_MARGIN[profile] if init in ("he", "xavier") else 0.05)
 
 
 def test_he_beats_zeros(claim: ClaimFixture) -> None:
-    for model in MODELS:
+    for model in ("mlp", "cnn"):
         comparison = claim(f"{model}-he", f"{model}-zeros")
         assert comparison.verdict == "better", comparison.describe()
-        assert comparison.ci_low > 0.5, comparison.describe()
+        assert comparison.ci_low > 0.3, comparison.describe()
+
+
+def test_he_against_unscaled_normal(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+    """S1 saw unscaled normal init train badly in one run: report whether seeds agree."""
+    for model in ("mlp", "cnn"):
+        comparison = claim(f"{model}-he", f"{model}-normal")
+        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()

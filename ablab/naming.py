@@ -1,0 +1,57 @@
+"""Readable file names that spell out a cell's configuration (S1 saved models named so)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from ablab.spec import Experiment
+
+MAX_NAME = 180  # file names stay well under the usual 255-byte limit
+_UNSAFE = re.compile(r"[^A-Za-z0-9.=+-]+")
+
+
+def _text(value: Any) -> str:
+    """A value as a short file-name-safe token: tuples as 16x32, floats compact, bools lower."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, tuple | list):
+        text = "x".join(_text(v) for v in value)
+    else:
+        text = str(value)
+    return _UNSAFE.sub("-", text).strip("-") or "none"
+
+
+def _kwargs(kwargs: dict[str, Any]) -> list[str]:
+    return [f"{key}={_text(kwargs[key])}" for key in sorted(kwargs)]
+
+
+def config_name(exp: Experiment) -> str:
+    """E.g. `cnn_channels=16x32_linear=64__digits__init=he_adam_lr=0.001_bs=64_ep=10_seed0`:
+    model and its arguments, dataset and its arguments, then the training knobs (optional
+    ones only when set). Names longer than MAX_NAME are cut and end in a hash of the whole."""
+    model = "_".join([exp.model, *_kwargs(exp.model_kwargs)])
+    dataset = "_".join([exp.dataset, *_kwargs(exp.dataset_kwargs)])
+    knobs = [f"init={exp.init}", exp.optimizer, f"lr={_text(exp.lr)}", f"bs={exp.batch_size}",
+             f"ep={exp.epochs}"]
+    if exp.weight_decay:
+        knobs.append(f"wd={_text(exp.weight_decay)}")
+    if exp.penalty != "none":
+        knobs.append(f"{exp.penalty}={_text(exp.penalty_weight)}")
+    if exp.dropout:
+        knobs.append(f"dropout={_text(exp.dropout)}")
+    if exp.augmentation != "none":
+        knobs.append(f"aug={exp.augmentation}")
+    if exp.window is not None:
+        knobs.append(f"window={exp.window}")
+    if exp.patience is not None:
+        knobs.append(f"patience={exp.patience}")
+    knobs.append(f"seed{exp.seed}")
+    name = "__".join([model, dataset, "_".join(knobs)])
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{name[: MAX_NAME - len(digest) - 1]}-{digest}"

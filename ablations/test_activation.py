@@ -1,0 +1,51 @@
+"""Activation functions of an MLP. Study S3: ReLU, sigmoid, tanh in the 128-64 MLP (dropout
+0.3, Adam). Study S6: ReLU, sigmoid, identity (linear), tanh in a 256-128-64 MLP with SGD at lr
+0.1 for 100 epochs. Which activation wins is reported over seeds, not asserted."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ablab.checks import check_learned
+from ablab.plugin import ClaimFixture, RunFixture
+from ablab.spec import Experiment
+
+STUDY = "activation"
+
+
+def base(profile: str) -> dict[str, Experiment]:
+    """s3: 128-64 MLP, dropout 0.3, Adam 1e-3, batch 32; smoke digits 10 epochs, full MNIST 5.
+    s6: 256-128-64 MLP, SGD lr 0.1, batch 128; smoke digits 30 epochs, full a 10,000-image
+    MNIST training subset for 100 epochs."""
+    s3 = Experiment(model="mlp", model_kwargs={"hidden": (128, 64)}, dropout=0.3,
+                    optimizer="adam", lr=1e-3, batch_size=32)
+    s6 = Experiment(model="mlp", model_kwargs={"hidden": (256, 128, 64)}, optimizer="sgd",
+                    lr=0.1, batch_size=128)
+    if profile == "smoke":
+        return {"s3": dataclasses.replace(s3, dataset="digits", epochs=10),
+                "s6": dataclasses.replace(s6, dataset="digits", epochs=30)}
+    return {"s3": dataclasses.replace(s3, dataset="mnist", epochs=5),
+            "s6": dataclasses.replace(s6, dataset="mnist",
+                                      dataset_kwargs={"train_subset": 10_000}, epochs=100)}
+
+
+CELLS = [("s3", a) for a in ("relu", "sigmoid", "tanh")] + [
+    ("s6", a) for a in ("relu", "sigmoid", "identity", "tanh")]
+LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (about 0.1)
+
+
+@pytest.mark.parametrize(("arm", "activation"), CELLS, ids=[f"{a}-{f}" for a, f in CELLS])
+def test_activation(run: RunFixture, profile: str, arm: str, activation: str, seed: int) -> None:
+    exp = base(profile)[arm]
+    exp = dataclasses.replace(exp, model_kwargs={**exp.model_kwargs, "activation": activation})
+    check_learned(run(exp), LEARN_MARGIN[profile])
+
+
+def test_relu_against_the_others(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+    """Reported: ReLU against every other activation of the same study."""
+    for arm, activation in CELLS:
+        if activation != "relu":
+            comparison = claim(f"{arm}-relu", f"{arm}-{activation}")
+            assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()

@@ -1,0 +1,62 @@
+"""Width and depth of an MLP. Study S6: one hidden layer of 5, 20, 50, 100 or 200 units, SGD
+at lr 0.1 for 100 epochs (the write-up saw the large widths overfit). Study S3: depth 128-64 vs
+128-64-32 (ReLU, dropout 0.3). Both observations are reported over seeds, not asserted."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ablab.checks import check_learned
+from ablab.plugin import ClaimFixture, RunFixture
+from ablab.spec import Experiment
+
+STUDY = "hidden_units"
+
+
+def base(profile: str) -> dict[str, Experiment]:
+    """width (S6): one hidden ReLU layer, SGD lr 0.1, batch 128. smoke: digits, 30 epochs.
+    full: a 10,000-image MNIST training subset (so the wide nets can overfit), 100 epochs.
+    depth (S3): ReLU MLP, dropout 0.3, Adam 1e-3, batch 32. smoke: digits, 10 epochs.
+    full: MNIST, 5 epochs."""
+    if profile == "smoke":
+        width = Experiment(dataset="digits", optimizer="sgd", lr=0.1, batch_size=128, epochs=30)
+        depth = Experiment(dataset="digits", optimizer="adam", lr=1e-3, batch_size=32,
+                           epochs=10)
+    else:
+        width = Experiment(dataset="mnist", dataset_kwargs={"train_subset": 10_000},
+                           optimizer="sgd", lr=0.1, batch_size=128, epochs=100)
+        depth = Experiment(dataset="mnist", optimizer="adam", lr=1e-3, batch_size=32, epochs=5)
+    return {"width": dataclasses.replace(width, model="mlp"),
+            "depth": dataclasses.replace(depth, model="mlp", dropout=0.3)}
+
+
+CELLS = [("width", (units,)) for units in (5, 20, 50, 100, 200)] + [
+    ("depth", (128, 64)), ("depth", (128, 64, 32))]
+LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (about 0.1)
+
+
+def cell_id(axis: str, hidden: tuple[int, ...]) -> str:
+    return f"{axis}-{'x'.join(map(str, hidden))}"
+
+
+@pytest.mark.parametrize(("axis", "hidden"), CELLS, ids=[cell_id(*c) for c in CELLS])
+def test_hidden_units(
+    run: RunFixture, profile: str, axis: str, hidden: tuple[int, ...], seed: int
+) -> None:
+    exp = base(profile)[axis]
+    exp = dataclasses.replace(exp, model_kwargs={"hidden": hidden, "activation": "relu"})
+    check_learned(run(exp), LEARN_MARGIN[profile])
+
+
+def test_wide_layers_overfit(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+    """Reported: is validation minus train loss larger at 200 units than at 20 (S6)?"""
+    comparison = claim("width-200", "width-20", metric="overfit_gap")
+    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+
+
+def test_third_layer(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+    """Reported: does 128-64-32 beat 128-64 (S3)?"""
+    comparison = claim("depth-128x64x32", "depth-128x64")
+    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()

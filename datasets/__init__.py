@@ -1,5 +1,5 @@
 """Dataset factories registered by name. Importing this package registers them all."""
 
-from datasets import digits
+from datasets import digits, sequences
 
-__all__ = ["digits"]
+__all__ = ["digits", "sequences"]

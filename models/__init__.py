@@ -1,5 +1,5 @@
 """Model factories registered by name. Importing this package registers them all."""
 
-from models import cnn, mlp
+from models import cnn, lstm, mlp
 
-__all__ = ["cnn", "mlp"]
+__all__ = ["cnn", "lstm", "mlp"]

@@ -1,24 +1,25 @@
 """Reading dataset source files: the errors users see, fingerprints, and the decoded-array cache.
 
-Decoded arrays are cached under `ctx.cache` as one `.npz` per (dataset, source fingerprint,
-options). A cache entry is written to a temporary name and renamed, so a crash or a corrupt
-source (which raises before anything is written) never leaves a half-written entry.
+Decoded arrays are cached under `ctx.cache` as one folder of `.npy` files per (dataset,
+source fingerprint, options). A cache entry is written to a temporary folder and renamed, so a
+crash or a corrupt source (which raises before anything is written) never leaves a
+half-written entry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
-from ablab.data import DataContext
+from ablab.data import DataContext, TensorData
 
 Arrays = dict[str, np.ndarray]
 
@@ -76,22 +77,51 @@ def fingerprint(dataset: str, sources: Iterable[Path], options: dict[str, Any]) 
 def cached_arrays(
     ctx: DataContext, key: str, decode: Callable[[], Arrays]
 ) -> Arrays:
-    """The arrays cached under `key`, or `decode()` written atomically to the cache first."""
-    path = ctx.cache / "arrays" / f"{key}.npz"
-    if path.is_file():
+    """The arrays cached under `key` (a folder of .npy files), or `decode()` written to a
+    temporary folder and renamed into place first."""
+    folder = ctx.cache / "arrays" / key
+    if folder.is_dir():
         try:
-            with np.load(path, allow_pickle=False) as stored:
-                return {name: stored[name] for name in stored.files}
-        except (OSError, ValueError, zipfile.BadZipFile):
-            path.unlink(missing_ok=True)  # a damaged entry is a miss, decoded again below
+            return {p.stem: np.load(p, allow_pickle=False) for p in folder.glob("*.npy")}
+        except (OSError, ValueError):
+            shutil.rmtree(folder, ignore_errors=True)  # a damaged entry is a miss
     arrays = decode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{key}-", suffix=".partial")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{key}-", suffix=".partial"))
     try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, allow_pickle=False, **arrays)
-        Path(partial).replace(path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+        for name, array in arrays.items():
+            np.save(partial / f"{name}.npy", array, allow_pickle=False)
+        partial.rename(folder)
+    except OSError:
+        if not folder.is_dir():  # another process may have renamed the same entry first
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return arrays
+
+
+SPLIT_FIELDS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
+
+
+def cached_split(
+    ctx: DataContext, key: str, options: dict[str, Any], make: Callable[[], TensorData]
+) -> TensorData:
+    """The finished split of a decoded dataset, cached per options, seed and fractions: what
+    makes a second load of a large image set cheap (splitting and converting 70,000 images to
+    float costs more than reading the result back)."""
+    settings = {**options, "seed": ctx.seed, "val": ctx.val_fraction, "test": ctx.test_fraction}
+    name = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    made: list[TensorData] = []
+
+    def build() -> Arrays:
+        data = make()
+        made.append(data)
+        arrays = {f: getattr(data, f).numpy() for f in SPLIT_FIELDS}
+        return {**arrays, "classes": np.array(data.classes), "fingerprint": np.array(key)}
+
+    arrays = cached_arrays(ctx, f"{key}-split-{name.hexdigest()[:12]}", build)
+    if made:
+        return made[0]
+    tensors = {f: torch.from_numpy(arrays[f]) for f in SPLIT_FIELDS}
+    return TensorData(**tensors, classes=tuple(str(c) for c in arrays["classes"]),
+                      fingerprint=str(arrays["fingerprint"]))

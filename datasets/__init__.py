@@ -1,5 +1,5 @@
 """Dataset factories registered by name. Importing this package registers them all."""
 
-from datasets import digits, sequences
+from datasets import digits, mnist, sequences
 
-__all__ = ["digits", "sequences"]
+__all__ = ["digits", "mnist", "sequences"]

@@ -60,3 +60,15 @@ def test_sequences_fingerprint_names_the_window(tmp_path: Path) -> None:
     make = DATASETS.get("sequences")
     assert make(ctx=context(tmp_path), window=1).fingerprint != make(
         ctx=context(tmp_path), window=2).fingerprint
+
+
+def test_load_data_augments_the_training_split_only(tmp_path: Path) -> None:
+    from ablab.data import load_data
+    from ablab.spec import Experiment
+
+    plain = load_data(Experiment(dataset="digits"), cache=tmp_path)
+    four = load_data(Experiment(dataset="digits", augmentation="4x"), cache=tmp_path)
+    assert len(four.y_train) == 4 * len(plain.y_train)
+    assert four.counts()[1:] == plain.counts()[1:]
+    assert (four.x_val == plain.x_val).all()
+    assert (four.x_test == plain.x_test).all()

@@ -34,9 +34,9 @@ EpochCallback = Callable[[EpochRecord], None]
 class Pretrainable(Protocol):
     """A model with a first training stage of its own (the autoencoder classifier's MSE
     reconstruction pretraining): `train` calls `pretrain(x_train, exp)` once, before the loop,
-    and counts its time as training time."""
+    counts its time as training time, and records what it returns under metrics["pretrain"]."""
 
-    def pretrain(self, x: torch.Tensor, exp: Experiment) -> None: ...
+    def pretrain(self, x: torch.Tensor, exp: Experiment) -> dict[str, Any]: ...
 
 
 @runtime_checkable
@@ -60,6 +60,7 @@ class TrainOutcome:
     eval_seconds: float
     samples_seen: int
     stopped_early: bool
+    pretrain: dict[str, Any] | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -142,9 +143,10 @@ def train(
 
     history: list[EpochRecord] = []
     train_seconds = eval_seconds = 0.0
+    pretrained = None
     if isinstance(model, Pretrainable):
         start = time.perf_counter()
-        model.pretrain(data.x_train, exp)
+        pretrained = model.pretrain(data.x_train, exp)
         train_seconds = time.perf_counter() - start
     samples_seen = 0
     best_loss, best_state, stale = math.inf, None, 0
@@ -185,7 +187,7 @@ def train(
     if best_state is not None:
         model.load_state_dict(best_state)  # early stopping keeps the best validation weights
     return TrainOutcome(model, status, history, train_seconds, eval_seconds, samples_seen,
-                        stopped_early)
+                        stopped_early, pretrained)
 
 
 def _train_epoch(
@@ -241,6 +243,8 @@ def run_experiment(
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))
+    if outcome.pretrain is not None:
+        metrics["pretrain"] = outcome.pretrain
     timings = {
         "train_seconds": outcome.train_seconds,
         "eval_seconds": outcome.eval_seconds + time.perf_counter() - start,

@@ -1,5 +1,5 @@
 """Model factories registered by name. Importing this package registers them all."""
 
-from models import cnn, lstm, mlp
+from models import autoencoder, cnn, lstm, mlp, sklearn_mlp
 
-__all__ = ["cnn", "lstm", "mlp"]
+__all__ = ["autoencoder", "cnn", "lstm", "mlp", "sklearn_mlp"]

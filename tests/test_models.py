@@ -59,8 +59,11 @@ def seeded_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Ten
 
 @pytest.mark.parametrize("name", model_names())
 def test_forward_shape_and_finite(name: str) -> None:
-    model = build_model(experiment(name), batch_data(name))
-    x, _ = fixed_batch(name)
+    exp = experiment(name)
+    model = build_model(exp, batch_data(name))
+    x, y = fixed_batch(name)
+    if isinstance(model, EpochFitter):
+        model.fit_epoch(x, y, exp)  # an estimator predicts only once fitted
     model.eval()
     with torch.no_grad():
         out = model(x)

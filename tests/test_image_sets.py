@@ -55,7 +55,8 @@ def test_image_folder_keeps_greyscale_as_one_channel(tmp_path: Path) -> None:
 def test_empty_class_folder_is_named(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "set", {"a": 10})
     (folder / "b").mkdir()
-    with pytest.raises(CorruptData, match=re.escape(f"{folder / 'b'}: class folder holds no images")):
+    message = re.escape(f"{folder / 'b'}: class folder holds no images")
+    with pytest.raises(CorruptData, match=message):
         DATASETS.get("image_folder")(ctx=ctx(None, tmp_path / "cache"), path=str(folder))
     assert not (tmp_path / "cache" / "arrays").exists()
 

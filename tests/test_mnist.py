@@ -82,7 +82,8 @@ def test_wrong_magic_names_the_file(tmp_path: Path) -> None:
     raw = write_mnist(tmp_path / "data", compress=False)
     broken = raw / FILES[1]
     broken.write_bytes(idx_bytes(np.arange(200) % 10, 2051))
-    with pytest.raises(CorruptData, match=re.escape(f"{broken}: IDX magic number 2051, expected 2049")):
+    message = re.escape(f"{broken}: IDX magic number 2051, expected 2049")
+    with pytest.raises(CorruptData, match=message):
         DATASETS.get("mnist")(ctx=ctx(tmp_path / "data", tmp_path / "cache"))
     assert cache_entries(tmp_path / "cache") == []
 

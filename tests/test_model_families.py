@@ -4,9 +4,12 @@ classifier, the scikit-learn baseline, and the CNN layouts of S3, S4 and S5."""
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 import torch
+import torchvision
 from torch import nn
 
 from ablab.data import load_data
@@ -15,6 +18,7 @@ from ablab.spec import Experiment
 from ablab.train import run_experiment
 from models.autoencoder import AEClassifier
 from models.sklearn_mlp import SklearnMLP
+from models.zoo import Upsampled, weights_path
 
 
 def test_ae_classifier_pretrains_then_classifies() -> None:
@@ -92,3 +96,44 @@ def test_cnn_layouts_of_the_studies() -> None:
     kinds = [type(m) for m in block]
     assert kinds == [nn.Conv2d, nn.ReLU, nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.BatchNorm2d]
     assert s5(torch.zeros(2, 3, 64, 64)).shape == (2, 104)
+
+
+def test_pretrained_without_local_weights_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    expected = tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(expected))):
+        MODELS.get("resnet18")(input_shape=(3, 32, 32), num_classes=2, pretrained=True)
+
+
+def test_pretrained_loads_local_weights_and_freezes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stand-in ImageNet weights (a seeded random ResNet-18) saved where torchvision keeps
+    them: the model must load them, adapt the stem to 1 channel and train only its head."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    torch.manual_seed(3)
+    reference = torchvision.models.resnet18(weights=None)
+    path = weights_path("resnet18")
+    path.parent.mkdir(parents=True)
+    torch.save(reference.state_dict(), path)
+    model = MODELS.get("resnet18")(input_shape=(1, 28, 28), num_classes=2, pretrained=True,
+                                   freeze_features=True)
+    assert isinstance(model, Upsampled)
+    network = model.network
+    assert isinstance(network, torchvision.models.ResNet)
+    assert torch.equal(network.layer1[0].conv1.weight, reference.layer1[0].conv1.weight)
+    summed = reference.conv1.weight.sum(dim=1, keepdim=True)
+    assert torch.allclose(network.conv1.weight, summed, atol=1e-6)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable == ["network.fc.weight", "network.fc.bias"]
+    assert model(torch.rand(2, 1, 28, 28)).shape == (2, 2)
+
+
+@pytest.mark.parametrize("name", ["vgg11", "alexnet", "resnet18"])
+def test_zoo_takes_small_inputs(name: str) -> None:
+    kwargs = {} if name.startswith("resnet") else {"head_hidden": 16}
+    model = MODELS.get(name)(input_shape=(1, 28, 28), num_classes=10, **kwargs)
+    model.eval()
+    assert model(torch.rand(2, 1, 28, 28)).shape == (2, 10)

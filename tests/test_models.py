@@ -23,7 +23,9 @@ SMALL: dict[str, dict[str, Any]] = {
     "ae_classifier": {"encoder": (32, 16), "head": 16, "pretrain_epochs": 1},
     "sklearn_mlp": {"hidden": (16,)},
 }
-TRAIN_SAMPLES = 96  # the smoke epoch runs on this many training samples
+TRAIN_SAMPLES = 32  # the smoke epoch runs on this many samples per split
+BATCH = 8  # the fixed batch of the forward and one-step tests
+STEP_LR = 1e-3  # small enough that one SGD step lowers the loss of every model
 
 
 def model_names() -> list[str]:
@@ -37,14 +39,14 @@ def input_shape(name: str) -> tuple[int, ...]:
 def experiment(name: str, **changes: Any) -> Experiment:
     dataset = "sequences" if name in SEQUENCE_MODELS else "digits"
     exp = Experiment(dataset=dataset, model=name, model_kwargs=SMALL.get(name, {}), epochs=1,
-                     batch_size=32, device="cpu", optimizer="sgd", lr=1e-2)
+                     batch_size=16, device="cpu", optimizer="sgd", lr=1e-2)
     return dataclasses.replace(exp, **changes)
 
 
 def fixed_batch(name: str, classes: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand((16, *input_shape(name)), generator=generator)
-    return x, torch.arange(16) % classes
+    x = torch.rand((BATCH, *input_shape(name)), generator=generator)
+    return x, torch.arange(BATCH) % classes
 
 
 def batch_data(name: str) -> TensorData:
@@ -67,7 +69,7 @@ def test_forward_shape_and_finite(name: str) -> None:
     model.eval()
     with torch.no_grad():
         out = model(x)
-    assert out.shape == (16, 4)
+    assert out.shape == (BATCH, 4)
     assert torch.isfinite(out).all()
 
 
@@ -86,7 +88,7 @@ def test_one_step_lowers_the_loss(name: str) -> None:
         assert loss_fn(model(x), y).item() < before
         return
     model.train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=STEP_LR)
     loss = seeded_loss(model, x, y)
     optimizer.zero_grad()
     loss.backward()
@@ -99,8 +101,10 @@ def test_one_step_lowers_the_loss(name: str) -> None:
 def test_trains_one_smoke_epoch(name: str) -> None:
     exp = experiment(name)
     data = load_data(exp)
-    data = dataclasses.replace(data, x_train=data.x_train[:TRAIN_SAMPLES],
-                               y_train=data.y_train[:TRAIN_SAMPLES])
+    n = TRAIN_SAMPLES  # every split cut to n samples: the big networks are slow on a CPU
+    data = dataclasses.replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n],
+                               x_val=data.x_val[:n], y_val=data.y_val[:n],
+                               x_test=data.x_test[:n], y_test=data.y_test[:n])
     result = run_experiment(exp, data)
     assert result.status in ("ok", "collapsed")
     assert len(result.history) == 1

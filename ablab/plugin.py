@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import torch
@@ -16,7 +15,7 @@ import torch
 from ablab.claims import Comparison, Trend, paired_comparison, trend_test
 from ablab.data import default_root
 from ablab.registry import load_builtins
-from ablab.session import CellInfo, Session, new_session_id
+from ablab.session import CONTROL_PARAM, CellInfo, Session, new_session_id
 from ablab.spec import PROFILES, Experiment, RunResult, check_device
 from ablab.store import StoreError, open_store
 from ablab.summary import study_tables
@@ -40,7 +39,15 @@ class Records:
 RECORDS_KEY = pytest.StashKey[Records]()
 MODELS_DIR = Path("results/models")
 
-RunFixture = Callable[[Experiment], RunResult]
+REPORT_DIR = Path("results")
+
+
+class RunFixture(Protocol):
+    """`run(experiment, artifacts=()) -> RunResult` (artifacts: see ablab.artifacts)."""
+
+    def __call__(self, exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult: ...
+
+
 ClaimFixture = Callable[..., Comparison]
 TrendFixture = Callable[..., Trend]
 
@@ -72,9 +79,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let torchvision download missing data sets (off: nothing is fetched)")
     group.addoption("--ablab-save-models", action="store_true",
                     help="save each trained model's weights under results/models/<study>/")
-    group.addoption("--ablab-threads", type=_positive_int, default=None, metavar="N",
-                    help="CPU threads per process for torch (default: the cores divided among "
-                         "pytest-xdist workers)")
+    group.addoption("--ablab-report", action="store_true",
+                    help="write results/REPORT.md and results/figures/ for this session at the "
+                         "end (python -m ablab report does the same afterwards)")
 
 
 def _device(option: str) -> torch.device:
@@ -102,7 +109,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    _set_threads(config.getoption("ablab_threads"), workerinput)
     config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     config.stash[SESSION_KEY] = Session(
@@ -115,16 +121,6 @@ def pytest_configure(config: pytest.Config) -> None:
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
     )
-
-
-def _set_threads(option: int | None, workerinput: dict[str, Any]) -> None:
-    """Small models gain little from intra-op threads, and xdist workers that each spawn one
-    thread per core oversubscribe the CPU (5x slower on a busy 2-core machine): give each
-    worker its share of the cores unless --ablab-threads says otherwise."""
-    workers = int(workerinput.get("workercount", 1))
-    if option is None and workers == 1:
-        return
-    torch.set_num_threads(option or max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -180,9 +176,13 @@ def _cell(request: pytest.FixtureRequest) -> CellInfo:
     seed = params.pop("seed", None)
     parts = callspec.id.split("-") if callspec else [request.node.name]
     variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.name
+    stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
+              for k, v in params.items()}
+    control = getattr(request.module, "CONTROL", None)
+    if control is not None:
+        stored[CONTROL_PARAM] = str(control)  # the report cannot import the study module
     return CellInfo(study=study_name(request.module), variant=variant,
-                    node_id=request.node.nodeid, params={k: repr(v) if not
-                    isinstance(v, str | int | float | bool) else v for k, v in params.items()})
+                    node_id=request.node.nodeid, params=stored)
 
 
 @pytest.fixture
@@ -194,10 +194,10 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
     seed = callspec.params.get("seed") if callspec else None
     records = request.config.stash[RECORDS_KEY]
 
-    def run_cell(exp: Experiment) -> RunResult:
+    def run_cell(exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult:
         if isinstance(seed, int):
             exp = dataclasses.replace(exp, seed=seed)
-        result = ablab_session.run(exp, cell)
+        result = ablab_session.run(exp, cell, artifacts=artifacts)
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,
@@ -313,3 +313,9 @@ class SummaryReporter:
             for found in records.claims:
                 write(f"- [{found['study']}] {found['text']}")
         write(f"\nrows in {session.store.url} (session {session.session_id})")
+        if self.config.getoption("ablab_report"):
+            from ablab.report import write_report  # matplotlib only when a report is asked for
+
+            command = " ".join(["pytest", *self.config.invocation_params.args])
+            path = write_report(session.store, [session.session_id], REPORT_DIR, command)
+            write(f"report: {path}")

@@ -12,6 +12,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "batch_size"
+CONTROL = "mlp-32"  # what the report compares every variant with: S3's batch size
 
 
 def base(profile: str) -> dict[str, Experiment]:

@@ -13,6 +13,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "batchnorm"
+CONTROL = "no_bn"  # what the report compares every variant with: the CNN without batch norm
 
 
 def base(profile: str) -> Experiment:

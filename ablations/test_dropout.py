@@ -14,6 +14,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "dropout"
+CONTROL = "none"  # what the report compares every variant with: no dropout
 
 
 def base(profile: str) -> Experiment:

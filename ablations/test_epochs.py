@@ -12,6 +12,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "epochs"
+CONTROL = "mlp-5"  # what the report compares every variant with: S3's shorter run
 
 
 def base(profile: str) -> dict[str, Experiment]:

@@ -13,6 +13,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "hidden_units"
+CONTROL = "width-100"  # what the report compares every variant with: a mid-sized layer
 
 
 def base(profile: str) -> dict[str, Experiment]:

@@ -13,6 +13,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "learning_rate"
+CONTROL = "0.1"  # what the report compares every variant with: S6's rate for its other studies
 
 
 def base(profile: str) -> Experiment:

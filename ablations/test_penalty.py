@@ -13,6 +13,7 @@ from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 
 STUDY = "penalty"
+CONTROL = "none"  # what the report compares every variant with: no penalty
 
 
 def base(profile: str) -> Experiment:

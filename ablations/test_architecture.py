@@ -1,0 +1,129 @@
+"""Architectures side by side on the same data and budget. Study S3 (MNIST): the MLP against
+the CNN; claim: the CNN is not worse than the MLP on image data. Study S4 (Fashion-MNIST
+subset): the CNN against the autoencoder classifier (reported). Study S5 (many-class images):
+a scratch CNN against VGG16 and ResNet50 from scratch and from ImageNet weights (reported;
+full profile only, on any class-folder image set). Study S6: a frozen pretrained AlexNet with a
+small classifier on a two-class CIFAR-10 subset (full profile only)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import pytest
+
+from ablab.checks import check_learned
+from ablab.plugin import ClaimFixture, RunFixture
+from ablab.spec import Experiment
+from models.zoo import weights_path
+
+STUDY = "architecture"
+CONTROL = "s3-mlp"
+# S5's class-folder images (e.g. the 104 flowers): ABLAB_IMAGE_FOLDER, absolute or relative
+# to the data root. Not shipped in ../shared/data, so S5 skips there with the reason.
+IMAGE_FOLDER = os.environ.get("ABLAB_IMAGE_FOLDER", "flowers")
+
+
+def base(profile: str) -> dict[str, Experiment]:
+    """Every cell, per profile. smoke (digits): S3 MLP 128-64 (dropout 0.3) vs S3 CNN (16
+    filters, batch norm) with Adam, batch 32, 10 epochs; S4 CNN vs autoencoder classifier
+    (encoder 48-32, head 64, 10 pretraining epochs), He, batch 100, 20 epochs. full: S3 on MNIST, 5
+    epochs; S4 on Fashion-MNIST labels 1/3/5/7/9, 15 epochs; S5 scratch CNN / VGG16 / ResNet50
+    on IMAGE_FOLDER at 64x64 with flip augmentation, Adam, early stopping (patience 5); S6
+    AlexNet (frozen ImageNet features, 256-unit head) on CIFAR-10 airplane vs automobile."""
+    s3 = Experiment(optimizer="adam", lr=1e-3, batch_size=32)
+    s3_mlp = dataclasses.replace(s3, model="mlp", dropout=0.3, model_kwargs={"hidden": (128, 64)})
+    s4 = Experiment(init="he", optimizer="adam", lr=1e-3, batch_size=100)
+    if profile == "smoke":
+        s3_cnn = {"channels": (16, 16), "kernel": 3, "padding": 1, "batch_norm": True,
+                  "linear": ()}
+        s4_cnn = {"channels": (8, 8, 16, 16), "kernel": 3, "padding": 1, "pool_at": "last",
+                  "linear": (32,)}
+        s4_ae = {"encoder": (48, 32), "head": 64, "pretrain_epochs": 10}
+        s3, s4 = (dataclasses.replace(e, dataset="digits", epochs=n) for e, n in
+                  ((s3, 10), (s4, 20)))
+        s3_mlp = dataclasses.replace(s3_mlp, dataset="digits", epochs=10)
+        return {"s3-mlp": s3_mlp, "s3-cnn": dataclasses.replace(s3, model="cnn",
+                                                                model_kwargs=s3_cnn),
+                "s4-cnn": dataclasses.replace(s4, model="cnn", model_kwargs=s4_cnn),
+                "s4-autoencoder": dataclasses.replace(s4, model="ae_classifier",
+                                                      model_kwargs=s4_ae)}
+    s3 = dataclasses.replace(s3, dataset="mnist", epochs=5)
+    s4 = dataclasses.replace(s4, dataset="fashion_mnist",
+                             dataset_kwargs={"classes": (1, 3, 5, 7, 9)}, epochs=15)
+    s5 = Experiment(dataset="image_folder", dataset_kwargs={"path": IMAGE_FOLDER, "size": 64},
+                    optimizer="adam", batch_size=32, epochs=50, patience=5, augmentation="flip")
+    s5_scratch = {"channels": (32, 64, 128, 256), "convs_per_block": 2, "batch_norm": True,
+                  "batch_norm_at": "block", "linear": (1024, 1024)}
+    cells = {
+        "s3-mlp": dataclasses.replace(s3_mlp, dataset="mnist", epochs=5),
+        "s3-cnn": dataclasses.replace(s3, model="cnn",
+                                      model_kwargs={"channels": (4, 4), "kernel": 3,
+                                                    "padding": 0, "batch_norm": True,
+                                                    "linear": ()}),
+        "s4-cnn": dataclasses.replace(s4, model="cnn",
+                                      model_kwargs={"channels": (10, 20, 40, 64), "kernel": 5,
+                                                    "padding": 1, "pool_at": "last",
+                                                    "linear": (256,)}),
+        "s4-autoencoder": dataclasses.replace(s4, model="ae_classifier",
+                                              model_kwargs={"encoder": (392, 196, 98, 32),
+                                                            "head": 256,
+                                                            "pretrain_epochs": 15}),
+        "s5-scratch": dataclasses.replace(s5, model="cnn", model_kwargs=s5_scratch, lr=1e-3),
+        "s6-alexnet-frozen": Experiment(
+            dataset="cifar10", dataset_kwargs={"binary": (0, 1)}, model="alexnet",
+            model_kwargs={"pretrained": True, "freeze_features": True, "head_hidden": 256},
+            optimizer="adam", lr=1e-3, batch_size=64, epochs=10),
+    }
+    for net in ("vgg16", "resnet50"):
+        cells[f"s5-{net}"] = dataclasses.replace(s5, model=net, lr=1e-4)
+        cells[f"s5-{net}-imagenet"] = dataclasses.replace(s5, model=net, lr=1e-4,
+                                                          model_kwargs={"pretrained": True})
+    return cells
+
+
+MARGIN = 0.01  # the CNN may trail the MLP by at most this much and still be "not worse"
+LEARN_MARGIN = 0.3  # above the majority-class rate for every cell
+ARTIFACTS = {  # what each study's figures need (see ablab.artifacts)
+    "s3": ("predictions", "embeddings", "samples", "filters"),
+    "s4": ("reconstructions",),
+    "s5": ("predictions",),
+    "s6": ("predictions",),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The cells depend on the profile: S5 and S6 exist only with their real data."""
+    if "cell" in metafunc.fixturenames:
+        metafunc.parametrize("cell", list(base(metafunc.config.getoption("ablab_profile"))))
+
+
+def test_architecture(run: RunFixture, profile: str, cell: str, seed: int) -> None:
+    exp = base(profile)[cell]
+    if exp.model_kwargs.get("pretrained") and not weights_path(exp.model).is_file():
+        pytest.skip(f"{cell}: needs ImageNet weights at {weights_path(exp.model)} (never "
+                    "downloaded)")
+    result = run(exp, artifacts=ARTIFACTS[cell.partition("-")[0]])
+    check_learned(result, LEARN_MARGIN)
+
+
+def test_cnn_not_worse_than_mlp(claim: ClaimFixture) -> None:
+    comparison = claim("s3-cnn", "s3-mlp")
+    assert comparison.not_worse(MARGIN), comparison.describe()
+
+
+def test_cnn_against_autoencoder(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+    """Reported: S4's CNN against its autoencoder classifier."""
+    comparison = claim("s4-cnn", "s4-autoencoder")
+    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+
+
+def test_scratch_against_deep_networks(
+    claim: ClaimFixture, profile: str, pytestconfig: pytest.Config
+) -> None:
+    """Reported (full profile): S5's scratch CNN against each deep network."""
+    if profile == "smoke":
+        pytest.skip("S5 runs in the full profile only (it needs a class-folder image set)")
+    for net in ("vgg16", "resnet50", "vgg16-imagenet", "resnet50-imagenet"):
+        comparison = claim(f"s5-{net}", "s5-scratch")
+        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()

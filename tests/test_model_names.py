@@ -1,0 +1,53 @@
+"""--ablab-save-models: each model's file name spells out its configuration (S1)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+
+from ablab.naming import MAX_NAME, config_name
+from ablab.session import CellInfo, Session
+from ablab.spec import Experiment
+from ablab.store import open_store
+
+
+def test_name_spells_out_the_configuration() -> None:
+    exp = Experiment(model="cnn", model_kwargs={"channels": (16, 32), "batch_norm": True},
+                     init="he", penalty="l2", penalty_weight=1e-4, dropout=0.2, seed=3)
+    name = config_name(exp)
+    assert name == ("cnn_batch_norm=true_channels=16x32__digits__init=he_adam_lr=0.001_bs=64_"
+                    "ep=10_l2=0.0001_dropout=0.2_seed3")
+
+
+def test_every_knob_changes_the_name_and_paths_are_safe() -> None:
+    exp = Experiment(dataset="image_folder", dataset_kwargs={"path": "/data/flowers/", "size": 64},
+                     model="mlp")
+    variants = [dataclasses.replace(exp, **change) for change in (
+        {"init": "zeros"}, {"lr": 0.1}, {"batch_size": 32}, {"epochs": 5}, {"seed": 1},
+        {"augmentation": "4x"}, {"patience": 3}, {"weight_decay": 0.01})]
+    names = {config_name(e) for e in [exp, *variants]}
+    assert len(names) == len(variants) + 1
+    assert all("/" not in n and " " not in n for n in names)
+
+
+def test_long_names_are_cut_with_a_hash() -> None:
+    wide = Experiment(model="mlp", model_kwargs={"hidden": tuple(range(100, 160))})
+    other = dataclasses.replace(wide, model_kwargs={"hidden": (*range(100, 159), 1)})
+    assert len(config_name(wide)) == MAX_NAME
+    assert config_name(wide) != config_name(other)
+
+
+def test_session_saves_under_the_readable_name(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    session = Session(store=store, device=torch.device("cpu"), save_models=tmp_path / "models",
+                      cache=tmp_path / "cache")
+    exp = Experiment(dataset="digits", model="mlp", model_kwargs={"hidden": (16,)}, epochs=1,
+                     init="he")
+    session.run(exp, CellInfo(study="init", variant="mlp-he"))
+    store.close()
+    saved = sorted((tmp_path / "models" / "init").iterdir())
+    assert [p.name for p in saved] == [f"{config_name(session.prepare(exp))}.pt"]
+    state = torch.load(saved[0], weights_only=True)
+    assert state["1.0.weight"].shape == (16, 64)

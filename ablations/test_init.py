@@ -68,7 +68,7 @@ def test_init(run: RunFixture, profile: str, model: str, init: str, seed: int) -
         check_learned(result, LEARN_MARGIN[profile] if init in ("he", "xavier") else 0.05)
 
 
-def test_he_beats_zeros(claim: ClaimFixture) -> None:
+def test_he_beats_zero_weights(claim: ClaimFixture) -> None:
     for model in ("mlp", "cnn"):
         comparison = claim(f"{model}-he", f"{model}-zeros")
         assert comparison.verdict == "better", comparison.describe()

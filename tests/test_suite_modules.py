@@ -52,4 +52,4 @@ def test_init_and_zeros_selects_only_zeros_cells() -> None:
     ids = collect("-k", "init and zeros")
     assert ids
     assert all(module_of(i) == "init" and "zeros" in i for i in ids), ids
-    assert len(ids) == 2 * 3  # mlp and cnn, three seeds by default
+    assert len(ids) == 2 * 3  # mlp and cnn, three seeds by default; no claim test

@@ -71,7 +71,7 @@ class Experiment:
         from ablab.registry import DATASETS, MODELS
 
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
-        DATASETS.check(self.dataset, self.dataset_kwargs, ("window",) if self.window else ())
+        DATASETS.check(self.dataset, self.dataset_kwargs, ("window",) if self.window is not None else ())
         _choice("init", self.init, INITS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("penalty", self.penalty, PENALTIES)

@@ -91,6 +91,12 @@ def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
     return mean, std, mean - half, mean + half, n
 
 
+def _bounded(values: Sequence[float]) -> tuple[float, float, float, float, int]:
+    """mean_ci for a metric in [0, 1]: the interval is clipped to that range."""
+    mean, std, low, high, n = mean_ci(values)
+    return mean, std, max(low, 0.0), min(high, 1.0), n
+
+
 def _paired(control: pd.DataFrame, variant: pd.DataFrame, name: str, control_name: str,
             metric: str) -> Comparison | None:
     """The paired comparison over the seeds both ran with a finite value, or None (< 2)."""
@@ -117,7 +123,7 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
     lines: list[dict[str, Any]] = []
     comparisons: list[Comparison | None] = []
     for variant, group in groups.items():
-        acc, f1 = mean_ci(list(group["accuracy"])), mean_ci(list(group["f1_macro"]))
+        acc, f1 = _bounded(list(group["accuracy"])), _bounded(list(group["f1_macro"]))
         epochs, reached = _to_target(group, "epochs_to_target")
         comparison = (None if variant == control else
                       _paired(groups[control], group, str(variant), control, metric))
@@ -223,7 +229,8 @@ def findings(summary: pd.DataFrame) -> str:
                          f"No detectable difference from the control: {listed}.")
     tests = int(summary["p_holm"].notna().sum())
     lines.append(f"Paired t-test over seeds on test accuracy, Holm-corrected over the {tests} "
-                 f"comparisons of this study, alpha = {ALPHA}; CIs: unadjusted 95% t intervals.")
+                 f"comparisons of this study, alpha = {ALPHA}; CIs: 95% t intervals (unadjusted; "
+                 f"clipped to [0, 1] for accuracy and F1).")
     return " ".join(lines)
 
 
@@ -275,7 +282,7 @@ def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
 
 
 def figure_markdown(figures: Sequence[FigureRef]) -> str:
-    return "\n\n".join(f"![{f.caption}]({f.path})\n\n*{f.caption}*" for f in figures)
+    return "\n\n".join(f"![{Path(f.path).stem}]({f.path})\n\n*{f.caption}*" for f in figures)
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],

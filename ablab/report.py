@@ -91,6 +91,11 @@ def findings(summary: pd.DataFrame) -> str:
         top = best.iloc[0]
         lines.append(f"Best mean test accuracy: `{top['variant']}` "
                      f"({_spread(top['acc_mean'], top['acc_std'])} over {top['n']} seeds).")
+        runner_up = top["runner_up"]
+        if runner_up is not None:
+            lines.append(f"Against the runner-up `{runner_up.b}`: {runner_up.verdict} "
+                         f"(Δ {runner_up.diff:+.3f}, 95% CI [{runner_up.ci_low:+.3f}, "
+                         f"{runner_up.ci_high:+.3f}], p = {runner_up.p_value:.3g}, unadjusted).")
     for verdict in ("better", "worse", "no detectable difference"):
         names = summary.loc[summary["verdict"] == verdict, "variant"]
         if len(names):

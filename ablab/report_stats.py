@@ -101,7 +101,8 @@ def _to_target(group: pd.DataFrame, column: str) -> tuple[float, int]:
 def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
     """One line per variant (first-seen order): accuracy and macro F1 over seeds, the paired
     difference to the control (Holm-corrected p, verdict), time to target, throughput and
-    status counts; `best` marks the highest mean accuracy."""
+    status counts; `best` marks the highest mean accuracy and `runner_up` holds the best line's
+    paired comparison with the second best (None elsewhere or with < 2 paired seeds)."""
     control = control_variant(study)
     groups = dict(list(study.groupby("variant", sort=False)))
     lines: list[dict[str, Any]] = []
@@ -128,10 +129,14 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
         comparisons.append(comparison)
     _add_verdicts(lines, comparisons)
     summary = pd.DataFrame.from_records(lines)
-    finite = summary["acc_mean"].notna()
-    summary["best"] = False
-    if finite.any():
-        summary.loc[summary.loc[finite, "acc_mean"].idxmax(), "best"] = True
+    ranked = summary["acc_mean"].dropna().sort_values(ascending=False, kind="stable")
+    summary["best"] = summary.index == (ranked.index[0] if len(ranked) else -1)
+    runner_up = None
+    if len(ranked) >= 2:
+        best, second = (str(summary.at[i, "variant"]) for i in ranked.index[:2])
+        runner_up = _paired(groups[second], groups[best], best, second, metric)
+    summary["runner_up"] = pd.Series([runner_up if best_line else None
+                                      for best_line in summary["best"]], dtype=object)
     return summary
 
 

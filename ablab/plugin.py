@@ -174,7 +174,8 @@ def _cell(request: pytest.FixtureRequest) -> CellInfo:
     params = dict(callspec.params) if callspec else {}
     seed = params.pop("seed", None)
     parts = callspec.id.split("-") if callspec else [request.node.name]
-    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.name
+    # A test parametrised by seed alone: its variant is the test name, the same for every seed.
+    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.originalname
     stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
               for k, v in params.items()}
     control = getattr(request.module, "CONTROL", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,10 @@ CONTROL = "narrow"
 @pytest.mark.parametrize("width", [4, 32], ids=["narrow", "wide"])
 def test_width(run: RunFixture, width: int, seed: int) -> None:
     run(Experiment(dataset="digits", epochs=1, model_kwargs={"hidden": (width,)}))
+
+
+def test_plain(run: RunFixture, seed: int) -> None:
+    run(Experiment(dataset="digits", epochs=1, model_kwargs={"hidden": (8,)}))
 '''
 
 
@@ -35,5 +40,8 @@ def test_ablab_report_option_writes_the_session_report(tmp_path: Path) -> None:
     text = (tmp_path / "results" / "REPORT.md").read_text(encoding="utf-8")
     assert "## width" in text
     assert "narrow (control)" in text
+    # A test parametrised only by seed is one variant (its name) with both seeds.
+    assert re.search(r"^\| (\*\*)?test_plain\b.*\| 2 +\|", text, re.MULTILINE)
+    assert "test_plain[" not in text
     assert "`pytest -p ablab.plugin" in text  # the header names the command
     assert (tmp_path / "results" / "figures" / "width-accuracy.png").exists()

@@ -27,7 +27,7 @@ CURVE_PANELS = (("train_loss", "train loss"), ("val_loss", "validation loss"),
 MAX_FILTERS = 64
 TSNE_PERPLEXITY = 30.0
 
-History = Sequence[Mapping[str, float]]
+History = Sequence[Mapping[str, float | None]]  # stored rows hold None for NaN
 
 
 def save(fig: Figure, path: Path) -> Path:

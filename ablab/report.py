@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 from tabulate import tabulate
 
 from ablab.claims import ALPHA
@@ -258,21 +259,29 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    store = open_store(args.db)
     try:
-        known = store.sessions()
-        if not known:
-            raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
-                             f"`pytest ablations -k init`")
-        if args.session is not None and args.session not in known:
-            raise ValueError(f"session {args.session!r} is not in {store.url}; "
-                             f"newest: {', '.join(known[-3:])}")
-        sessions = known if args.all else [args.session or known[-1]]
-        command = " ".join(["python -m ablab", *sys.argv[1:]])
-        path = write_report(store, sessions, args.out, command, args.study)
+        store = open_store(args.db)
     except StoreError as error:
         raise ValueError(str(error)) from None
+    try:
+        path = _report(store, args)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise ValueError(f"cannot read {store.url}: {reason}") from None
     finally:
         store.close()
     print(f"wrote {path}")
     return 0
+
+
+def _report(store: RunStore, args: argparse.Namespace) -> Path:
+    known = store.sessions()
+    if not known:
+        raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
+                         f"`pytest ablations -k init`")
+    if args.session is not None and args.session not in known:
+        raise ValueError(f"session {args.session!r} is not in {store.url}; "
+                         f"newest: {', '.join(known[-3:])}")
+    sessions = known if args.all else [args.session or known[-1]]
+    command = " ".join(["python -m ablab", *sys.argv[1:]])
+    return write_report(store, sessions, args.out, command, args.study)

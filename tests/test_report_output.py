@@ -84,17 +84,22 @@ def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "## init" in (tmp_path / "out" / "REPORT.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("setup", ["missing", "empty", "unknown-session", "unknown-study"])
+URLS = {"unreachable": "postgresql://nobody@127.0.0.1:1/none", "bad-url": "nonsense://x"}
+
+
+@pytest.mark.parametrize("setup", ["missing", "empty", "unknown-session", "unknown-study",
+                                   *URLS])
 def test_cli_errors_are_one_line(
     setup: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "runs.db"
-    args = ["report", "--db", f"sqlite:///{db}", "--out", str(tmp_path / "out")]
+    url = URLS.get(setup, f"sqlite:///{db}")
+    args = ["report", "--db", url, "--out", str(tmp_path / "out")]
     if setup == "empty":
         store = open_store(f"sqlite:///{db}")
         store._ensure_table()  # the table exists, no rows
         store.close()
-    elif setup != "missing":
+    elif setup.startswith("unknown"):
         shutil.copy(FIXTURE, db)
         args += ["--session", "nope"] if setup == "unknown-session" else ["--study", "nope"]
     assert ablab_main(args) == 2

@@ -283,5 +283,9 @@ class SummaryReporter:
             from ablab.report import write_report  # matplotlib only when a report is asked for
 
             command = " ".join(["pytest", *self.config.invocation_params.args])
-            path = write_report(session.store, [session.session_id], REPORT_DIR, command)
-            write(f"report: {path}")
+            try:
+                path = write_report(session.store, [session.session_id], REPORT_DIR, command)
+            except ValueError as error:  # e.g. every cell of the session was reused: no rows
+                write(f"report: not written: {error}")
+            else:
+                write(f"report: {path}")

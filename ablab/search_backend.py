@@ -26,7 +26,7 @@ MAX_RETRY = 2  # a trial whose worker died is re-queued this many times, then st
 SQLITE_TIMEOUT_S = 60  # workers on one machine share the SQLite file; wait rather than fail
 STORAGE_ATTEMPTS = 3  # workers starting together race to create optuna's tables; retry
 MEDIAN_STARTUP_TRIALS = 4  # no pruning before this many trials have finished
-MEDIAN_WARMUP_EPOCHS = 2  # nor before a trial's third epoch: the first epochs are noisy
+MEDIAN_WARMUP_EPOCHS = 3  # steps are epochs from 1: the earliest prune is after epoch 3
 HYPERBAND_REDUCTION = 3
 
 

@@ -24,6 +24,7 @@ from ablab.spec import EpochRecord, Experiment, RunResult
 
 METRIC = "val_accuracy"  # what every search maximises: validation accuracy of the kept model
 SEARCH_ATTR = "ablab_search"  # study user attribute naming the search (reports look for it)
+COMMAND_ATTR = "ablab_command"  # study user attribute: the command that started it
 MERGED_FIELDS = ("model_kwargs", "dataset_kwargs")  # overrides of these extend the base's
 
 Space = Callable[[optuna.Trial], dict[str, Any]]
@@ -112,7 +113,7 @@ def objective(
 
 def create_study(
     search: Search, storage: optuna.storages.BaseStorage, *, study_name: str, seed: int,
-    pruner: str, epochs: int,
+    pruner: str, epochs: int, command: str | None = None,
 ) -> optuna.Study:
     """The named study, created or (load_if_exists) resumed: workers with the same name share
     it. The pruner and sampler belong to this worker; the trials belong to the study."""
@@ -126,6 +127,8 @@ def create_study(
                          "choose another --name")
     study.set_user_attr(SEARCH_ATTR, search.name)
     study.set_user_attr("metric", METRIC)
+    if command and COMMAND_ATTR not in study.user_attrs:
+        study.set_user_attr(COMMAND_ATTR, command)  # the first worker's; reports cite it
     return study
 
 
@@ -145,6 +148,7 @@ class SearchOptions:
     pruner: str | None = None  # None: the search's own
     epochs: int | None = None  # None: the base experiment's
     timeout: float | None = None
+    command: str | None = None  # how this worker was started, for the report
 
 
 def run_search(
@@ -156,7 +160,8 @@ def run_search(
     base = session.prepare(search_base(search, session.profile, options.seed, options.epochs))
     session.data(base)  # fail here, before any trial exists, when the data cannot be loaded
     study = create_study(search, storage, study_name=options.study_name, seed=options.seed,
-                         pruner=options.pruner or search.pruner, epochs=base.epochs)
+                         pruner=options.pruner or search.pruner, epochs=base.epochs,
+                         command=options.command)
     study.optimize(objective(search, session, base, options.study_name),
                    n_trials=options.n_trials, timeout=options.timeout, callbacks=callbacks,
                    gc_after_trial=False)

@@ -111,6 +111,17 @@ def _progress(n_trials: int, name: str) -> tuple[tqdm[Any], Any]:
     return bar, update
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The command as given, without --db (a URL may carry a password)."""
+    parts = ["python -m ablab search", args.search, "--n-trials", str(args.n_trials),
+             "--profile", args.profile, "--seed", str(args.seed)]
+    for option in ("name", "pruner", "epochs", "timeout", "threads"):
+        value = getattr(args, option)
+        if value is not None:
+            parts += [f"--{option}", str(value)]
+    return " ".join(parts)
+
+
 def _summary(study: optuna.Study, url: str) -> str:
     counts = {s.name.lower(): 0 for s in TrialState}
     for trial in study.trials:
@@ -139,7 +150,7 @@ def main(args: argparse.Namespace) -> int:
                       data_root=Path(args.data) if args.data else default_root())
     options = SearchOptions(n_trials=args.n_trials, study_name=args.name or search.name,
                             seed=args.seed, pruner=args.pruner, epochs=args.epochs,
-                            timeout=args.timeout)
+                            timeout=args.timeout, command=_command(args))
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar says it instead
     try:
         storage = open_storage(store.url, heartbeat_interval=args.heartbeat_interval,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import optuna
 import pytest
@@ -42,6 +43,11 @@ def storage(ablab_session: Session) -> Iterator[RDBStorage]:
     opened.engine.dispose()
 
 
+def _options(ablab_session: Session, **fields: Any) -> SearchOptions:
+    command = f"pytest ablations -m search --ablab-profile {ablab_session.profile}"
+    return SearchOptions(command=command, **fields)
+
+
 def _study_name(ablab_session: Session, label: str) -> str:
     """A fresh study per pytest session: assertions never see an earlier run's trials."""
     return f"{SEARCH}-{label}-{ablab_session.session_id}-{uuid.uuid4().hex[:6]}"
@@ -71,7 +77,7 @@ def test_mlp_search_finds_a_good_mlp(
 ) -> None:
     name = _study_name(ablab_session, pruner)
     study = run_search(get_search(SEARCH), ablab_session, storage,
-                       SearchOptions(n_trials=N_TRIALS, study_name=name, pruner=pruner))
+                       _options(ablab_session, n_trials=N_TRIALS, study_name=name, pruner=pruner))
     states = [t.state for t in study.trials]
     assert len(states) == N_TRIALS
     assert set(states) <= {TrialState.COMPLETE, TrialState.PRUNED}, states
@@ -102,7 +108,7 @@ def test_median_pruner_stops_a_bad_trial(ablab_session: Session, storage: RDBSto
     for params in [GOOD] * 4 + [BAD]:
         study.enqueue_trial(params)
     study = run_search(search, ablab_session, storage,
-                       SearchOptions(n_trials=5, study_name=name, pruner="median"))
+                       _options(ablab_session, n_trials=5, study_name=name, pruner="median"))
     bad = study.trials[4]
     assert bad.params == BAD
     assert bad.state == TrialState.PRUNED
@@ -116,9 +122,9 @@ def test_stopped_study_resumes(ablab_session: Session, storage: RDBStorage) -> N
     search = get_search(SEARCH)
     name = _study_name(ablab_session, "resume")
     for n_trials in (3, 2):
-        study = run_search(search, ablab_session, storage,
-                           SearchOptions(n_trials=n_trials, study_name=name, pruner="none",
-                                         epochs=5))
+        options = _options(ablab_session, n_trials=n_trials, study_name=name, pruner="none",
+                           epochs=5)
+        study = run_search(search, ablab_session, storage, options)
     assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     assert set(_trial_rows(ablab_session, name)) == {0, 1, 2, 3, 4}

@@ -157,6 +157,8 @@ def run_search(
 ) -> optuna.Study:
     """Run `options.n_trials` trials of `search` in this process (one worker) and return the
     study. Data are loaded before the study is touched, so missing data writes nothing."""
+    # Never reuse a stored row: a trial must train, for the pruner's curve and its own row.
+    session = dataclasses.replace(session, reuse=False)
     base = session.prepare(search_base(search, session.profile, options.seed, options.epochs))
     session.data(base)  # fail here, before any trial exists, when the data cannot be loaded
     study = create_study(search, storage, study_name=options.study_name, seed=options.seed,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,11 @@ from tqdm import tqdm
 
 from ablab.data import default_root
 from ablab.registry import load_builtins
-from ablab.search import SEARCHES, SearchOptions, get_search, run_search
+from ablab.search import SEARCHES, Search, SearchOptions, get_search, run_search, search_base
 from ablab.search_backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, PRUNERS, open_storage
 from ablab.session import Session
 from ablab.spec import PROFILES, check_device
-from ablab.store import StoreError, open_store
+from ablab.store import SqlStore, StoreError, open_store
 from ablab.train import resolve_device
 
 
@@ -138,27 +139,38 @@ def main(args: argparse.Namespace) -> int:
     load_builtins()
     _validate(args)
     search = get_search(args.search)
-    store = open_store(args.db)
     try:
+        store = open_store(args.db)
         store.check()
     except StoreError as error:
         raise ValueError(str(error)) from None
+    try:
+        return _run(args, search, store)
+    finally:
+        store.close()
+
+
+def _run(args: argparse.Namespace, search: Search, store: SqlStore) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    device = resolve_device(args.device)
-    session = Session(store=store, device=device, profile=args.profile,
+    session = Session(store=store, device=resolve_device(args.device), profile=args.profile,
                       data_root=Path(args.data) if args.data else default_root())
     options = SearchOptions(n_trials=args.n_trials, study_name=args.name or search.name,
                             seed=args.seed, pruner=args.pruner, epochs=args.epochs,
                             timeout=args.timeout, command=_command(args))
+    # Build the base experiment and load its data before Optuna creates anything: a bad
+    # profile or missing data files end here with nothing written.
+    session.data(session.prepare(search_base(search, args.profile, args.seed, args.epochs)))
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar says it instead
+    storage = open_storage(store.url, heartbeat_interval=args.heartbeat_interval,
+                           grace_period=args.grace_period)
+    bar, update = _progress(args.n_trials, options.study_name)
     try:
-        storage = open_storage(store.url, heartbeat_interval=args.heartbeat_interval,
-                               grace_period=args.grace_period)
-        bar, update = _progress(args.n_trials, options.study_name)
         with bar:
             study = run_search(search, session, storage, options, callbacks=[update])
-        print(_summary(study, store.url))
-    finally:
-        store.close()
+    except KeyboardInterrupt:
+        print(f"interrupted: the running trial is marked failed; run again with --name "
+              f"{options.study_name} to resume the study", file=sys.stderr)
+        return 130
+    print(_summary(study, store.url))
     return 0

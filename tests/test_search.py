@@ -3,6 +3,7 @@ share a study on PostgreSQL (two at once; one killed mid-trial)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from ablab.__main__ import main
-from ablab.search import SEARCHES, apply_overrides, variant_name
+from ablab.search import SEARCHES, apply_overrides, create_study, variant_name
 from ablab.search_backend import TrialSeededSampler, make_pruner
 from ablab.spec import Experiment
 from ablab.store import StoreError, open_store
@@ -64,6 +65,15 @@ def test_workers_with_one_seed_draw_different_points() -> None:
                                    sampler=TrialSeededSampler(0)) for _ in range(2)]
     drawn = [_ask(workers[i % 2]) for i in range(6)]
     assert len({tuple(sorted(p.items())) for p in drawn}) == 6
+
+
+def test_study_of_another_search_is_not_joined() -> None:
+    storage = optuna.storages.InMemoryStorage()
+    mlp = SEARCHES["mlp_search"]
+    create_study(mlp, storage, study_name="taken", seed=0, pruner="none", epochs=3)
+    other = dataclasses.replace(mlp, name="other_search")
+    with pytest.raises(ValueError, match="belongs to search 'mlp_search'"):
+        create_study(other, storage, study_name="taken", seed=0, pruner="none", epochs=3)
 
 
 def test_unknown_pruner_is_rejected() -> None:
@@ -185,9 +195,11 @@ def _running_trial(url: str, name: str) -> int:
 
 def test_killed_worker_trial_is_failed_and_retried(pg_url: str) -> None:
     name = f"test-killed-{uuid.uuid4().hex}"
-    beats = ["--heartbeat-interval", "1", "--grace-period", "2", "--epochs", "40"]
+    # Long trials (100 epochs, seconds each) so the kill lands mid-trial, after the first beat.
+    beats = ["--heartbeat-interval", "1", "--grace-period", "2", "--epochs", "100"]
     doomed = _worker(pg_url, name, 3, *beats)
     number = _running_trial(pg_url, name)
+    time.sleep(0.3)  # the heartbeat thread has written its first beat
     doomed.send_signal(signal.SIGKILL)
     doomed.communicate(timeout=30)
     if _trials(pg_url, name)[number].state != TrialState.RUNNING:

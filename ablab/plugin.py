@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    _share_cpu_threads(workerinput)
     config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     config.stash[SESSION_KEY] = Session(
@@ -109,6 +111,14 @@ def pytest_configure(config: pytest.Config) -> None:
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
     )
+
+
+def _share_cpu_threads(workerinput: dict[str, Any]) -> None:
+    """N pytest-xdist workers each take 1/N of the cores; torch's default (all cores in every
+    worker) oversubscribes the CPU and slows every cell down."""
+    workers = int(workerinput.get("workercount", 1))
+    if workers > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.hookimpl(optionalhook=True)

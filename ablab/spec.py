@@ -21,11 +21,13 @@ STATUSES = ("ok", "diverged", "collapsed")
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    __tracebackhide__ = True  # pytest shows the user's line, not ablab's validation frames
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(allowed)}")
 
 
 def _check(name: str, ok: bool, value: object, allowed: str) -> None:
+    __tracebackhide__ = True
     if not ok:
         raise ValueError(f"{name}={value!r} is not allowed; {name} must be {allowed}")
 
@@ -65,6 +67,7 @@ class Experiment:
     profile: str = "smoke"
 
     def __post_init__(self) -> None:
+        __tracebackhide__ = True
         from ablab.registry import DATASETS, MODELS
 
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
@@ -94,6 +97,10 @@ class Experiment:
                self.target_accuracy, "None or in (0, 1]")
         _check("seed", self.seed >= 0, self.seed, "an integer >= 0")
 
+    def __hash__(self) -> int:
+        # The kwargs are dicts, so the generated field-tuple hash would raise TypeError.
+        return hash(_canonical(self.as_dict()))
+
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -112,9 +119,12 @@ class Experiment:
         return cls(**fields)
 
 
+def _canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _digest(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+    return hashlib.sha256(_canonical(payload).encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Searches: overrides, the per-trial seeded sampler, the command's bad input, and workers that
-share a study on PostgreSQL (two at once; one killed mid-trial)."""
+share a study on PostgreSQL (two at once; one killed mid-trial). `pg_url` (tests/conftest.py)
+skips where no server answers, except in CI."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
@@ -22,10 +22,9 @@ from ablab.__main__ import main
 from ablab.search import SEARCHES, apply_overrides, create_study, variant_name
 from ablab.search_backend import TrialSeededSampler, make_pruner
 from ablab.spec import Experiment
-from ablab.store import StoreError, open_store
+from ablab.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("ABLAB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SPACE = {"x": FloatDistribution(0.0, 1.0), "c": CategoricalDistribution(["a", "b", "c", "d"])}
 # Small, fast trials: one thread each (two workers share this machine's cores), few epochs.
 FAST = ["--threads", "1", "--pruner", "none", "--epochs", "4"]
@@ -115,20 +114,6 @@ def test_searches_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None
     assert all(name in out for name in SEARCHES)
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> str:
-    store = open_store(PG_URL)
-    try:
-        store.check()
-    except StoreError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs PostgreSQL at {PG_URL}: {error}")
-        pytest.skip(f"PostgreSQL not reachable (set ABLAB_TEST_PG_URL): {error}")
-    finally:
-        store.close()
-    return PG_URL
-
-
 def _trials(url: str, name: str) -> list[FrozenTrial]:
     """The study's trials, read through a storage that is closed afterwards."""
     storage = optuna.storages.RDBStorage(url)
@@ -140,11 +125,8 @@ def _trials(url: str, name: str) -> list[FrozenTrial]:
 
 
 def _rows(url: str, study: str) -> list[dict[str, Any]]:
-    store = open_store(url)
-    try:
+    with open_store(url) as store:
         return store.rows(study=study)
-    finally:
-        store.close()
 
 
 def _worker(url: str, name: str, n_trials: int, *extra: str) -> subprocess.Popen[str]:

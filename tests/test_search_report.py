@@ -63,9 +63,8 @@ def test_best_trials_table_is_sorted_and_joined_to_rows(
              if line.startswith("| ") and not line.startswith("| rank")]
     assert [int(cells[1]) for cells in table] == sorted(
         (t.number for t in study.trials), key=lambda n: -(study.trials[n].value or 0.0))
-    store = open_store(url)
-    rows = {r["trial"]: r for r in store.rows(study="report-test")}
-    store.close()
+    with open_store(url) as store:
+        rows = {r["trial"]: r for r in store.rows(study="report-test")}
     for cells in table:
         trial = study.trials[int(cells[1])]
         assert trial.state == TrialState.COMPLETE

@@ -4,7 +4,7 @@ optimisation history and the parameter importances (matplotlib, Agg, no pyplot s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,13 @@ MIN_IMPORTANCE_TRIALS = 4  # fANOVA on fewer finished trials says nothing
 IMPORTANCE_SEED = 0  # fANOVA fits a random forest: fixed, so the figure is reproducible
 
 
-def search_sections(url: str, figures_dir: Path) -> list[str]:
-    """One Markdown section per study an ablab search made in the database at `url`, with its
-    figures written under `figures_dir` and linked as `<figures_dir name>/<file>` (the report
-    sits beside the figures folder). Nothing is written to the database."""
+def search_sections(
+    url: str, figures_dir: Path, sessions: Collection[str] | None = None
+) -> list[str]:
+    """One Markdown section per study an ablab search made in the database at `url` (with
+    `sessions`, only studies with rows from those sessions), its figures written under
+    `figures_dir` and linked as `<figures_dir name>/<file>` (the report sits beside the figures
+    folder). Nothing is written to the database."""
     if not _has_optuna_tables(url):
         return []
     storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
@@ -38,8 +41,11 @@ def search_sections(url: str, figures_dir: Path) -> list[str]:
                               key=lambda s: s.study_name):
             if SEARCH_ATTR not in summary.user_attrs:
                 continue  # a study some other tool made in the same database
+            found = store.rows(study=summary.study_name)
+            if sessions is not None and not any(r["session_id"] in sessions for r in found):
+                continue
             study = optuna.load_study(study_name=summary.study_name, storage=storage)
-            rows = {r["trial"]: r for r in store.rows(study=study.study_name)}
+            rows = {r["trial"]: r for r in found}
             sections.append(_section(study, rows, figures_dir))
         return sections
     finally:
@@ -67,7 +73,7 @@ def _section(study: optuna.Study, rows: dict[Any, dict[str, Any]], figures_dir: 
     counts = ", ".join(f"{sum(t.state == s for t in trials)} {s.name.lower()}"
                        for s in TrialState if any(t.state == s for t in trials))
     search = study.user_attrs[SEARCH_ATTR]
-    lines = [f"### Search `{search}`: study `{study.study_name}`", "",
+    lines = [f"## Search `{search}`: study `{study.study_name}`", "",
              f"{len(trials)} trials ({counts}); {METRIC} maximised; "
              f"validation and test accuracy of the model each finished trial kept.", ""]
     if not complete:

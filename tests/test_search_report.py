@@ -49,7 +49,7 @@ def test_section_per_search_study(searched: tuple[str, optuna.Study], tmp_path: 
     sections = search_sections(url, tmp_path / "figures")
     assert len(sections) == 1
     section = sections[0]
-    assert section.startswith("### Search `mlp_search`: study `report-test`")
+    assert section.startswith("## Search `mlp_search`: study `report-test`")
     assert f"{N_TRIALS} trials ({N_TRIALS} complete)" in section
     assert "Command: pytest tests/test_search_report.py" in section
 
@@ -88,3 +88,13 @@ def test_database_without_studies_gives_no_section(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     assert search_sections(f"sqlite:///{db}", tmp_path / "figures") == []
     assert not db.exists()
+
+
+def test_sections_can_be_limited_to_sessions(
+    searched: tuple[str, optuna.Study], tmp_path: Path
+) -> None:
+    url, _ = searched
+    with open_store(url) as store:
+        sessions = store.sessions()
+    assert len(search_sections(url, tmp_path / "figures", sessions=sessions)) == 1
+    assert search_sections(url, tmp_path / "figures", sessions=["another-session"]) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,26 +174,15 @@ def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
     return "\n\n".join(parts)
 
 
-# Extra report sections appended after the studies, e.g. Optuna search summaries: each
-# provider gets the store and the report's sessions and returns Markdown (or None to skip).
-SectionProvider = Callable[[RunStore, Sequence[str]], str | None]
-SECTION_PROVIDERS: list[SectionProvider] = []
-
-
-def appended_sections(store: RunStore, sessions: Sequence[str]) -> list[str]:
-    """The per-search (and any other) sections registered in SECTION_PROVIDERS."""
-    sections = (provider(store, sessions) for provider in SECTION_PROVIDERS)
-    return [s for s in sections if s]
-
-
 def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
                     extra: Sequence[str] = ()) -> str:
-    """The whole REPORT.md text: header, one section per study (with its figures), extras."""
-    frame = rows_frame(rows)
-    by_id = {r["id"]: r for r in rows}
+    """The whole REPORT.md text: header, one section per study (with its figures), extras.
+    Optuna trial rows belong to their search's section (`extra`), not to the study tables."""
+    cells = [r for r in rows if r.get("trial") is None]
+    by_id = {r["id"]: r for r in cells}
     sections = [header_markdown(rows, sessions, command)]
-    for name, group in frame.groupby("study", sort=False):
+    for name, group in (rows_frame(cells).groupby("study", sort=False) if cells else ()):
         study_rows = [by_id[i] for i in group["id"]]
         sections.append(study_markdown(str(name), study_summary(group),
                                        per_class_tables(study_rows),
@@ -206,19 +195,21 @@ def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: s
     """DIR/REPORT.md and DIR/figures/*.png for the sessions' rows (of one study if given)."""
     from ablab.artifacts import artifacts_root
     from ablab.report_figures import study_figures  # matplotlib only when drawing
+    from ablab.search_report import search_sections
 
     rows = [r for s in sessions for r in store.rows(session=s, study=study)]
     if not rows:
         what = f"study {study!r} in " if study else ""
         raise ValueError(f"no runs for {what}session {', '.join(sessions)} in {store.url}")
-    frame = rows_frame(rows)
-    by_id = {r["id"]: r for r in rows}
+    cells = [r for r in rows if r.get("trial") is None]
+    by_id = {r["id"]: r for r in cells}
     figures = {
         str(name): study_figures(str(name), [by_id[i] for i in group["id"]],
                                  study_summary(group), out, artifacts_root(store.url))
-        for name, group in frame.groupby("study", sort=False)
+        for name, group in (rows_frame(cells).groupby("study", sort=False) if cells else ())
     }
-    text = report_markdown(rows, sessions, command, figures, appended_sections(store, sessions))
+    searches = search_sections(store.url, out / "figures", sessions)
+    text = report_markdown(rows, sessions, command, figures, searches)
     path = out / "REPORT.md"
     out.mkdir(parents=True, exist_ok=True)
     partial = path.with_name("REPORT.md.partial")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import itertools
+import time
 import typing
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ def add_parser(subparsers: Any) -> None:
                       help="decoded-data cache (default: ABLAB_CACHE or the user cache)")
     data.add_argument("--only", action="append", default=None, metavar="NAME",
                       help="list only this dataset (repeatable)")
+    data.add_argument("--time", action="store_true",
+                      help="add a column with each load's seconds (a cache miss decodes)")
     data.set_defaults(func=main_datasets)
     models = subparsers.add_parser("models", help="list registered models and their parameters")
     models.set_defaults(func=main_models)
@@ -67,6 +70,7 @@ def dataset_rows(ctx: DataContext, names: list[str]) -> list[list[str]]:
 
 
 def describe(ctx: DataContext, name: str, label: str, kwargs: dict[str, Any]) -> list[str]:
+    start = time.perf_counter()
     try:
         data = DATASETS.get(name)(ctx=ctx, **kwargs)
     except DataUnavailable as error:
@@ -75,7 +79,8 @@ def describe(ctx: DataContext, name: str, label: str, kwargs: dict[str, Any]) ->
         return [label, f"no, corrupt: {error}", "", "", "", ""]
     train, val, test = data.counts()
     return [label, "yes", f"{train + val + test:,}", f"{train:,} / {val:,} / {test:,}",
-            "x".join(map(str, data.input_shape)), str(data.num_classes)]
+            "x".join(map(str, data.input_shape)), str(data.num_classes),
+            f"{time.perf_counter() - start:.3f}"]
 
 
 def main_datasets(args: argparse.Namespace) -> int:
@@ -89,8 +94,11 @@ def main_datasets(args: argparse.Namespace) -> int:
     ctx = DataContext(seed=0, root=root, cache=args.cache or default_cache())
     print(f"data root: {root if root is not None else '(none: set ABLAB_DATA or --data)'}")
     headers = ["dataset", "available", "samples", "train / val / test", "input", "classes"]
-    print(tabulate(dataset_rows(ctx, names), headers=headers,
-                   maxcolwidths=[None, 64, None, None, None, None]))
+    rows = dataset_rows(ctx, names)
+    if args.time:
+        headers.append("load seconds")
+    rows = [row[: len(headers)] for row in rows]
+    print(tabulate(rows, headers=headers, maxcolwidths=[None, 64, *[None] * (len(headers) - 2)]))
     return 0
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from sklearn.manifold import TSNE
 from sklearn.metrics import auc, roc_curve
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 DPI = 110
 CURVE_PANELS = (("train_loss", "train loss"), ("val_loss", "validation loss"),
@@ -26,7 +27,7 @@ CURVE_PANELS = (("train_loss", "train loss"), ("val_loss", "validation loss"),
 MAX_FILTERS = 64
 TSNE_PERPLEXITY = 30.0
 
-History = Sequence[Mapping[str, float]]
+History = Sequence[Mapping[str, float | None]]  # stored rows hold None for NaN
 
 
 def save(fig: Figure, path: Path) -> Path:
@@ -103,18 +104,23 @@ def learning_curves(
 def metric_bars(
     variants: Sequence[str], means: Sequence[float], lows: Sequence[float],
     highs: Sequence[float], seeds: Sequence[Sequence[float]], path: Path, *,
-    metric: str = "test accuracy", title: str = "",
+    metric: str = "test accuracy", title: str = "", control: str | None = None,
+    best: str | None = None,
 ) -> Path:
-    """Horizontal bars of the mean per variant with its confidence interval; dots are seeds."""
+    """Horizontal bars of the mean per variant with its confidence interval; dots are seeds.
+    The control's bar is grey, the best one dark blue."""
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(variants) + 1.4))
     ys = np.arange(len(variants))
     mean = np.asarray(means, dtype=float)
     low = np.nan_to_num(mean - np.asarray(lows, dtype=float))
     high = np.nan_to_num(np.asarray(highs, dtype=float) - mean)
-    ax.barh(ys, mean, xerr=[low, high], color="#8fb3d9", capsize=3, ecolor="#333")
+    colors = ["#b0b0b0" if v == control else "#2f5d9e" if v == best else "#8fb3d9"
+              for v in variants]
+    ax.barh(ys, mean, xerr=[low, high], color=colors, capsize=3, ecolor="#333")
     for y, values in zip(ys, seeds, strict=True):
         ax.plot(values, [y] * len(values), "o", color="#1f3b73", markersize=3)
-    ax.set_yticks(ys, list(variants))
+    ax.set_yticks(ys, [f"{v} (control)" if v == control else f"{v} (best)" if v == best else v
+                       for v in variants])
     ax.invert_yaxis()
     ax.set_xlabel(f"{metric} (bar: mean, whisker: 95% CI, dots: seeds)")
     ax.grid(axis="x", alpha=0.3)
@@ -172,7 +178,10 @@ def _embed(points: np.ndarray, seed: int) -> np.ndarray | None:
         return None
     perplexity = min(TSNE_PERPLEXITY, (len(points) - 1) / 3)
     tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
-    embedded: np.ndarray = tsne.fit_transform(points)
+    # One thread: for a few hundred points OpenMP threads only cost (30x slower measured on a
+    # busy 2-core machine), and the result does not depend on the thread count.
+    with threadpool_limits(limits=1):
+        embedded: np.ndarray = tsne.fit_transform(points)
     return embedded
 
 

@@ -186,7 +186,8 @@ def _cell(request: pytest.FixtureRequest) -> CellInfo:
     params = dict(callspec.params) if callspec else {}
     seed = params.pop("seed", None)
     parts = callspec.id.split("-") if callspec else [request.node.name]
-    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.name
+    # A test parametrised by seed alone: its variant is the test name, the same for every seed.
+    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.originalname
     stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
               for k, v in params.items()}
     control = getattr(request.module, "CONTROL", None)
@@ -331,5 +332,9 @@ class SummaryReporter:
             from ablab.report import write_report  # matplotlib only when a report is asked for
 
             command = " ".join(["pytest", *self.config.invocation_params.args])
-            path = write_report(session.store, [session.session_id], REPORT_DIR, command)
-            write(f"report: {path}")
+            try:
+                path = write_report(session.store, [session.session_id], REPORT_DIR, command)
+            except ValueError as error:  # e.g. every cell of the session was reused: no rows
+                write(f"report: not written: {error}")
+            else:
+                write(f"report: {path}")

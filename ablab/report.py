@@ -3,36 +3,28 @@
 The table functions are pure (rows in, DataFrame or text out) and tested against golden files;
 `write_report` adds the figures (ablab.figures) and writes DIR/REPORT.md atomically.
 
-The control of a study is the variant its module declares as `CONTROL` (the `run` fixture
-stores it in each row's params under `_control`); without one, the variant of the study's
-first row. Each variant is compared with the control on test accuracy by a paired t-test over
-the seeds both ran, Holm-corrected over the study's comparisons.
+The statistics (control, paired tests, Holm) live in ablab.report_stats.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from sqlalchemy.exc import SQLAlchemyError
 from tabulate import tabulate
 
-from ablab.claims import ALPHA, Comparison, holm, paired_comparison
-from ablab.session import CONTROL_PARAM
+from ablab.claims import ALPHA
+from ablab.report_stats import as_float, rows_frame, study_summary
 from ablab.spec import STATUSES
 from ablab.store import RunStore, StoreError, open_store
-
-FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
-                 "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
-                 "samples_per_second", "train_seconds", "epochs_run", "control"]
 
 
 @dataclass(frozen=True)
@@ -41,120 +33,6 @@ class FigureRef:
 
     path: str
     caption: str
-
-
-def _number(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def rows_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """One line per trained cell and seed; the newest row wins when a cell and seed repeat
-    (reports over several sessions)."""
-    records = []
-    for row in rows:
-        metrics, timings = row["metrics"], row["timings"]
-        records.append({
-            "id": row["id"], "session_id": row["session_id"], "study": row["study"],
-            "variant": row["variant"], "seed": int(row["seed"]), "status": row["status"],
-            "accuracy": _number(metrics.get("accuracy")),
-            "f1_macro": _number(metrics.get("f1_macro")), "loss": _number(metrics.get("loss")),
-            "epochs_to_target": _number(metrics.get("epochs_to_target")),
-            "seconds_to_target": _number(metrics.get("seconds_to_target")),
-            "target_accuracy": _number(row["experiment"].get("target_accuracy")),
-            "samples_per_second": _number(timings.get("samples_per_second")),
-            "train_seconds": _number(timings.get("train_seconds")),
-            "epochs_run": _number(timings.get("epochs_run")),
-            "control": (row["params"] or {}).get(CONTROL_PARAM),
-        })
-    frame = pd.DataFrame.from_records(records, columns=FRAME_COLUMNS).sort_values("id")
-    frame = frame.drop_duplicates(["study", "variant", "seed"], keep="last")
-    return frame.reset_index(drop=True)
-
-
-def control_variant(study: pd.DataFrame) -> str:
-    """The declared CONTROL when it names a variant of these rows, else the first row's."""
-    declared = [c for c in study["control"].dropna() if c in set(study["variant"])]
-    return str(declared[-1]) if declared else str(study.sort_values("id")["variant"].iloc[0])
-
-
-def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
-    """(mean, std, CI low, CI high, n) of the finite values; a t interval at 1 - ALPHA."""
-    finite = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
-    n = len(finite)
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan, 0
-    mean = float(finite.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, math.nan, 1
-    std = float(finite.std(ddof=1))
-    half = float(stats.t.ppf(1 - ALPHA / 2, df=n - 1)) * std / math.sqrt(n)
-    return mean, std, mean - half, mean + half, n
-
-
-def _paired(control: pd.DataFrame, variant: pd.DataFrame, name: str, control_name: str,
-            metric: str) -> Comparison | None:
-    """The paired comparison over the seeds both ran with a finite value, or None (< 2)."""
-    a = variant.set_index("seed")[metric].dropna()
-    b = control.set_index("seed")[metric].dropna()
-    seeds = sorted(set(a.index) & set(b.index))
-    if len(seeds) < 2:
-        return None
-    return paired_comparison([float(a[s]) for s in seeds], [float(b[s]) for s in seeds],
-                             a_name=name, b_name=control_name, metric=metric)
-
-
-def _to_target(group: pd.DataFrame, column: str) -> tuple[float, int]:
-    reached = group[column].dropna()
-    return (float(reached.mean()) if len(reached) else math.nan), len(reached)
-
-
-def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
-    """One line per variant (first-seen order): accuracy and macro F1 over seeds, the paired
-    difference to the control (Holm-corrected p, verdict), time to target, throughput and
-    status counts; `best` marks the highest mean accuracy."""
-    control = control_variant(study)
-    groups = dict(list(study.groupby("variant", sort=False)))
-    lines: list[dict[str, Any]] = []
-    comparisons: list[Comparison | None] = []
-    for variant, group in groups.items():
-        acc, f1 = mean_ci(list(group["accuracy"])), mean_ci(list(group["f1_macro"]))
-        epochs, reached = _to_target(group, "epochs_to_target")
-        comparison = (None if variant == control else
-                      _paired(groups[control], group, str(variant), control, metric))
-        lines.append({
-            "variant": variant, "n": len(group), "is_control": variant == control,
-            "acc_mean": acc[0], "acc_std": acc[1], "acc_low": acc[2], "acc_high": acc[3],
-            "f1_mean": f1[0], "f1_std": f1[1], "f1_low": f1[2], "f1_high": f1[3],
-            "diff": comparison.diff if comparison else math.nan,
-            "diff_low": comparison.ci_low if comparison else math.nan,
-            "diff_high": comparison.ci_high if comparison else math.nan,
-            "p": comparison.p_value if comparison else math.nan,
-            "has_target": bool(group["target_accuracy"].notna().any()),
-            "epochs_to_target": epochs, "reached": reached,
-            "seconds_to_target": _to_target(group, "seconds_to_target")[0],
-            "samples_per_second": float(group["samples_per_second"].mean()),
-            **{status: int((group["status"] == status).sum()) for status in STATUSES},
-        })
-        comparisons.append(comparison)
-    _add_verdicts(lines, comparisons)
-    summary = pd.DataFrame.from_records(lines)
-    finite = summary["acc_mean"].notna()
-    summary["best"] = False
-    if finite.any():
-        summary.loc[summary.loc[finite, "acc_mean"].idxmax(), "best"] = True
-    return summary
-
-
-def _add_verdicts(lines: list[dict[str, Any]], comparisons: list[Comparison | None]) -> None:
-    """Holm over the study's comparisons, then the plain verdict from the corrected p."""
-    tested = [(line, c) for line, c in zip(lines, comparisons, strict=True) if c is not None]
-    adjusted = holm([c.p_value for _, c in tested]) if tested else []
-    for line in lines:
-        line["p_holm"] = math.nan
-        line["verdict"] = "control" if line["is_control"] else "n/a: needs >= 2 paired seeds"
-    for (line, comparison), p_holm in zip(tested, adjusted, strict=True):
-        line["p_holm"] = p_holm
-        line["verdict"] = dataclasses.replace(comparison, p_value=p_holm).verdict
 
 
 def _fmt(value: float, signed: bool = False) -> str:
@@ -214,6 +92,11 @@ def findings(summary: pd.DataFrame) -> str:
         top = best.iloc[0]
         lines.append(f"Best mean test accuracy: `{top['variant']}` "
                      f"({_spread(top['acc_mean'], top['acc_std'])} over {top['n']} seeds).")
+        runner_up = top["runner_up"]
+        if runner_up is not None:
+            lines.append(f"Against the runner-up `{runner_up.b}`: {runner_up.verdict} "
+                         f"(Δ {runner_up.diff:+.3f}, 95% CI [{runner_up.ci_low:+.3f}, "
+                         f"{runner_up.ci_high:+.3f}], p = {runner_up.p_value:.3g}, unadjusted).")
     for verdict in ("better", "worse", "no detectable difference"):
         names = summary.loc[summary["verdict"] == verdict, "variant"]
         if len(names):
@@ -223,7 +106,8 @@ def findings(summary: pd.DataFrame) -> str:
                          f"No detectable difference from the control: {listed}.")
     tests = int(summary["p_holm"].notna().sum())
     lines.append(f"Paired t-test over seeds on test accuracy, Holm-corrected over the {tests} "
-                 f"comparisons of this study, alpha = {ALPHA}; CIs: unadjusted 95% t intervals.")
+                 f"comparisons of this study, alpha = {ALPHA}; CIs: 95% t intervals (unadjusted; "
+                 f"clipped to [0, 1] for accuracy and F1).")
     return " ".join(lines)
 
 
@@ -240,7 +124,7 @@ def per_class_markdown(rows: Sequence[dict[str, Any]]) -> str:
     support = sum(int(v["support"]) for v in per_class[0].values())
     for average in ("macro", "weighted"):
         table.append([f"*{average} avg*", *(
-            f"{np.mean([_number(r['metrics'].get(f'{k}_{average}')) for r in rows]):.3f}"
+            f"{np.mean([as_float(r['metrics'].get(f'{k}_{average}')) for r in rows]):.3f}"
             for k in ("precision", "recall", "f1")), f"{support}"])
     headers = ["class", "precision", "recall", "F1", "support"]
     return tabulate(table, headers, tablefmt="github", disable_numparse=True)
@@ -275,7 +159,7 @@ def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
 
 
 def figure_markdown(figures: Sequence[FigureRef]) -> str:
-    return "\n\n".join(f"![{f.caption}]({f.path})\n\n*{f.caption}*" for f in figures)
+    return "\n\n".join(f"![{Path(f.path).stem}]({f.path})\n\n*{f.caption}*" for f in figures)
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
@@ -290,26 +174,15 @@ def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
     return "\n\n".join(parts)
 
 
-# Extra report sections appended after the studies, e.g. Optuna search summaries: each
-# provider gets the store and the report's sessions and returns Markdown (or None to skip).
-SectionProvider = Callable[[RunStore, Sequence[str]], str | None]
-SECTION_PROVIDERS: list[SectionProvider] = []
-
-
-def appended_sections(store: RunStore, sessions: Sequence[str]) -> list[str]:
-    """The per-search (and any other) sections registered in SECTION_PROVIDERS."""
-    sections = (provider(store, sessions) for provider in SECTION_PROVIDERS)
-    return [s for s in sections if s]
-
-
 def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
                     extra: Sequence[str] = ()) -> str:
-    """The whole REPORT.md text: header, one section per study (with its figures), extras."""
-    frame = rows_frame(rows)
-    by_id = {r["id"]: r for r in rows}
+    """The whole REPORT.md text: header, one section per study (with its figures), extras.
+    Optuna trial rows belong to their search's section (`extra`), not to the study tables."""
+    cells = [r for r in rows if r.get("trial") is None]
+    by_id = {r["id"]: r for r in cells}
     sections = [header_markdown(rows, sessions, command)]
-    for name, group in frame.groupby("study", sort=False):
+    for name, group in (rows_frame(cells).groupby("study", sort=False) if cells else ()):
         study_rows = [by_id[i] for i in group["id"]]
         sections.append(study_markdown(str(name), study_summary(group),
                                        per_class_tables(study_rows),
@@ -322,19 +195,21 @@ def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: s
     """DIR/REPORT.md and DIR/figures/*.png for the sessions' rows (of one study if given)."""
     from ablab.artifacts import artifacts_root
     from ablab.report_figures import study_figures  # matplotlib only when drawing
+    from ablab.search_report import search_sections
 
     rows = [r for s in sessions for r in store.rows(session=s, study=study)]
     if not rows:
         what = f"study {study!r} in " if study else ""
         raise ValueError(f"no runs for {what}session {', '.join(sessions)} in {store.url}")
-    frame = rows_frame(rows)
-    by_id = {r["id"]: r for r in rows}
+    cells = [r for r in rows if r.get("trial") is None]
+    by_id = {r["id"]: r for r in cells}
     figures = {
         str(name): study_figures(str(name), [by_id[i] for i in group["id"]],
                                  study_summary(group), out, artifacts_root(store.url))
-        for name, group in frame.groupby("study", sort=False)
+        for name, group in (rows_frame(cells).groupby("study", sort=False) if cells else ())
     }
-    text = report_markdown(rows, sessions, command, figures, appended_sections(store, sessions))
+    searches = search_sections(store.url, out / "figures", sessions)
+    text = report_markdown(rows, sessions, command, figures, searches)
     path = out / "REPORT.md"
     out.mkdir(parents=True, exist_ok=True)
     partial = path.with_name("REPORT.md.partial")
@@ -375,21 +250,29 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    store = open_store(args.db)
     try:
-        known = store.sessions()
-        if not known:
-            raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
-                             f"`pytest ablations -k init`")
-        if args.session is not None and args.session not in known:
-            raise ValueError(f"session {args.session!r} is not in {store.url}; "
-                             f"newest: {', '.join(known[-3:])}")
-        sessions = known if args.all else [args.session or known[-1]]
-        command = " ".join(["python -m ablab", *sys.argv[1:]])
-        path = write_report(store, sessions, args.out, command, args.study)
+        store = open_store(args.db)
     except StoreError as error:
         raise ValueError(str(error)) from None
+    try:
+        path = _report(store, args)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise ValueError(f"cannot read {store.url}: {reason}") from None
     finally:
         store.close()
     print(f"wrote {path}")
     return 0
+
+
+def _report(store: RunStore, args: argparse.Namespace) -> Path:
+    known = store.sessions()
+    if not known:
+        raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
+                         f"`pytest ablations -k init`")
+    if args.session is not None and args.session not in known:
+        raise ValueError(f"session {args.session!r} is not in {store.url}; "
+                         f"newest: {', '.join(known[-3:])}")
+    sessions = known if args.all else [args.session or known[-1]]
+    command = " ".join(["python -m ablab", *sys.argv[1:]])
+    return write_report(store, sessions, args.out, command, args.study)

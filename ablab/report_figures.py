@@ -58,9 +58,11 @@ def study_figures(study: str, rows: Sequence[dict[str, Any]], summary: pd.DataFr
     path = figures.metric_bars(
         variants, list(summary["acc_mean"]), list(summary["acc_low"]), list(summary["acc_high"]),
         [[r["metrics"].get("accuracy") or np.nan for r in by_variant[v]] for v in variants],
-        draw.path("accuracy"), title=f"{study}: test accuracy per variant")
+        draw.path("accuracy"), title=f"{study}: test accuracy per variant",
+        control=str(summary.loc[summary["is_control"], "variant"].iloc[0]),
+        best=next((str(v) for v in summary.loc[summary["best"], "variant"]), None))
     draw.add(path, f"{study}: test accuracy per variant, mean with 95% CI over seeds "
-                   f"(dots: single seeds).")
+                   f"(dots: single seeds; grey: control, dark: best).")
     for variant, group in by_variant.items():
         _variant_figures(draw, variant, group, artifacts_root)
     return draw.refs

@@ -71,7 +71,8 @@ class Experiment:
         from ablab.registry import DATASETS, MODELS
 
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
-        DATASETS.check(self.dataset, self.dataset_kwargs, ("window",) if self.window else ())
+        window = ("window",) if self.window is not None else ()
+        DATASETS.check(self.dataset, self.dataset_kwargs, window)
         _choice("init", self.init, INITS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("penalty", self.penalty, PENALTIES)

@@ -1,5 +1,4 @@
-"""Fixtures shared by the harness's own tests: where the real data is, a session cache,
-the test PostgreSQL."""
+"""Shared fixtures for ablab's own tests."""
 
 from __future__ import annotations
 
@@ -44,4 +43,3 @@ def real_root() -> Path:
 def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One decoded-data cache for the whole test session: each real set decodes once."""
     return tmp_path_factory.mktemp("ablab-cache")
-

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ablab.report import control_variant, mean_ci, rows_frame, study_summary, summary_markdown
+from ablab.report import summary_markdown
+from ablab.report_stats import control_variant, mean_ci, rows_frame, study_summary
 from tests.report_rows import row, study_rows
 
 BASE = [0.80, 0.82, 0.79, 0.81, 0.83]
@@ -32,7 +33,10 @@ def test_shifted_variants_are_better_and_worse() -> None:
     lines = summary_of(rows)
     assert lines["up"]["verdict"] == "better"
     assert lines["down"]["verdict"] == "worse"
-    assert lines["up"]["best"] is True
+    assert lines["up"]["best"]
+    assert lines["up"]["runner_up"].b == "ctl"  # the second best, compared paired by seed
+    assert lines["up"]["runner_up"].verdict == "better"
+    assert lines["down"]["runner_up"] is None
     assert lines["up"]["diff_low"] > 0
     # Holm never lowers a p-value; with two tests the smaller one is doubled.
     assert lines["up"]["p_holm"] >= lines["up"]["p"]

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from ablab.claims import Comparison, Trend, paired_comparison, trend_test
 from ablab.data import default_root
@@ -128,10 +129,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _share_cpu_threads(workerinput: dict[str, Any]) -> None:
     """N pytest-xdist workers each take 1/N of the cores; torch's default (all cores in every
-    worker) oversubscribes the CPU and slows every cell down."""
+    worker) oversubscribes the CPU and slows every cell down. The same holds for the BLAS
+    pools numpy and scikit-learn use (sklearn_mlp cells ran 17x slower under -n 2)."""
     workers = int(workerinput.get("workercount", 1))
     if workers > 1:
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        torch.set_num_threads(threads)
+        threadpool_limits(limits=threads)  # process-wide: kept for the worker's lifetime
 
 
 @pytest.hookimpl(optionalhook=True)

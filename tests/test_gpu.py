@@ -8,6 +8,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,16 @@ def test_plugin_refuses_cuda_options_on_cpu(tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()
 
 
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """One thread: on a CPU shared with other jobs, idle OpenMP threads spin for seconds."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)
+
+
+@pytest.mark.usefixtures("one_thread")
 def test_option_code_paths_run_when_forced_on_cpu() -> None:
     """The autocast and layout code, exercised on the CPU by going around the device check
     (CPU autocast supports bf16); the CUDA tests below do it for real."""

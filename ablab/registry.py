@@ -35,6 +35,7 @@ class Registry(Generic[F]):
         return sorted(self._factories)
 
     def get(self, name: str) -> F:
+        __tracebackhide__ = True
         load_builtins()
         if name not in self._factories:
             known = ", ".join(self.names()) or "none"
@@ -48,6 +49,7 @@ class Registry(Generic[F]):
 
     def check(self, name: str, kwargs: dict[str, Any], engine_kwargs: Iterable[str] = ()) -> None:
         """Raise a ValueError naming any keyword argument the factory does not take."""
+        __tracebackhide__ = True
         allowed = self.parameters(name)
         for key in [*kwargs, *engine_kwargs]:
             if key not in allowed:

@@ -22,11 +22,13 @@ STATUSES = ("ok", "diverged", "collapsed")
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    __tracebackhide__ = True  # pytest shows the user's line, not ablab's validation frames
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(allowed)}")
 
 
 def _check(name: str, ok: bool, value: object, allowed: str) -> None:
+    __tracebackhide__ = True
     if not ok:
         raise ValueError(f"{name}={value!r} is not allowed; {name} must be {allowed}")
 
@@ -69,6 +71,7 @@ class Experiment:
     profile: str = "smoke"
 
     def __post_init__(self) -> None:
+        __tracebackhide__ = True
         from ablab.registry import DATASETS, MODELS
 
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())

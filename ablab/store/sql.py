@@ -95,10 +95,10 @@ class SqlStore(RunStore):
     def check(self) -> None:
         if self._sqlite_path not in (None, "", ":memory:"):
             folder = Path(str(self._sqlite_path)).resolve().parent
-            if folder.exists() and not os.access(folder, os.W_OK):
-                raise StoreError(f"database {self._safe_url()}: folder {folder} is not writable")
-            if not folder.exists() and not os.access(_existing_parent(folder), os.W_OK):
-                raise StoreError(f"database {self._safe_url()}: cannot create folder {folder}")
+            parent = _existing_parent(folder)
+            if not parent.is_dir() or not os.access(parent, os.W_OK):
+                raise StoreError(f"database {self._safe_url()}: cannot create folder {folder} "
+                                 f"({parent} is not a writable folder)")
             return
         try:
             with self.engine.connect() as connection:
@@ -118,7 +118,20 @@ class SqlStore(RunStore):
             # Another process created it between our check and our CREATE.
             if not sa.inspect(self.engine).has_table("runs"):
                 raise
+        self._add_missing_columns()
         self._ready = True
+
+    def _add_missing_columns(self) -> None:
+        """A table made by an older ablab gains the nullable columns added since."""
+        present = {c["name"] for c in sa.inspect(self.engine).get_columns("runs")}
+        missing = [c for c in runs.columns if c.name not in present]
+        for column in missing:
+            if not column.nullable:
+                raise StoreError(f"table runs in {self._safe_url()} lacks required column "
+                                 f"{column.name!r}; use a new database")
+            kind = column.type.compile(dialect=self.engine.dialect)
+            with self.engine.begin() as connection:
+                connection.execute(sa.text(f'ALTER TABLE runs ADD COLUMN "{column.name}" {kind}'))
 
     def append(self, row: RunRow) -> int:
         self._ensure_table()

@@ -1,0 +1,70 @@
+"""Experiment validation and keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+
+from ablab.spec import Experiment
+
+BAD_FIELDS = [
+    ({"model": "nope"}, "unknown model 'nope'; known models: "),
+    ({"dataset": "nope"}, "unknown dataset 'nope'; known datasets: "),
+    ({"init": "orthogonal"}, "init='orthogonal' is not allowed; choose one of default, he"),
+    ({"lr": 0.0}, "lr=0.0 is not allowed; lr must be a finite number > 0"),
+    ({"lr": float("nan")}, "lr=nan is not allowed"),
+    ({"batch_size": 0}, "batch_size=0 is not allowed; batch_size must be an integer > 0"),
+    ({"epochs": -1}, "epochs=-1 is not allowed"),
+    ({"optimizer": "lbfgs"}, "optimizer='lbfgs' is not allowed; choose one of sgd, momentum"),
+    ({"penalty": "l1"}, "penalty_weight=0.0 is not allowed"),
+    ({"dropout": 1.0}, "dropout=1.0 is not allowed; dropout must be in [0, 1)"),
+    ({"augmentation": "rotate"}, "augmentation='rotate' is not allowed"),
+    ({"profile": "huge"}, "profile='huge' is not allowed; choose one of smoke, full"),
+    ({"device": "tpu"}, "device='tpu' is not allowed"),
+    ({"val_fraction": 0.6, "test_fraction": 0.5}, "val_fraction + test_fraction=1.1"),
+    ({"model_kwargs": {"depth": 3}}, "model 'mlp' takes no argument 'depth'; it takes: hidden"),
+    ({"model_kwargs": {"activation": "gelu"}}, "activation='gelu' is not allowed; choose one of"),
+    ({"window": 2}, "dataset 'digits' takes no argument 'window'"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_FIELDS)
+def test_bad_fields_name_the_problem_and_the_allowed_values(
+    fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        Experiment(**fields)
+    assert "\n" not in str(error.value)
+
+
+def test_replace_validates_too() -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        dataclasses.replace(Experiment(), batch_size=-5)
+
+
+def test_key_is_stable_and_depends_on_every_field_and_the_data() -> None:
+    base = Experiment()
+    assert base.key("fp") == Experiment().key("fp")
+    changed = [
+        dataclasses.replace(base, lr=0.01), dataclasses.replace(base, seed=1),
+        dataclasses.replace(base, model_kwargs={"hidden": (32,)}),
+        dataclasses.replace(base, init="he"), dataclasses.replace(base, device="cpu"),
+    ]
+    keys = {base.key("fp"), *(e.key("fp") for e in changed)}
+    assert len(keys) == len(changed) + 1
+    assert base.key("fp") != base.key("other-data")
+
+
+def test_cell_key_ignores_only_the_seed() -> None:
+    a, b = Experiment(seed=0), Experiment(seed=7)
+    assert a.cell_key("fp") == b.cell_key("fp")
+    assert a.key("fp") != b.key("fp")
+    assert a.cell_key("fp") != dataclasses.replace(a, lr=0.5).cell_key("fp")
+
+
+def test_round_trip_through_a_dict() -> None:
+    exp = Experiment(model="cnn", model_kwargs={"channels": [4, 4]}, init="he", seed=3)
+    assert Experiment.from_dict(exp.as_dict()) == exp

@@ -40,11 +40,13 @@ class Shape:
 
 
 # Families without a registered factory on this branch are skipped with that reason.
+# ae_classifier: the supervised stage (its autoencoder pretraining is a separate stage);
+# sklearn_mlp is left out: scikit-learn trains it on the CPU outside this loop.
 FAMILIES = {
     "mlp": Shape((1, 28, 28), 10, {"hidden": (512, 256)}),
     "cnn": Shape((3, 32, 32), 10, {"channels": (32, 64), "linear": (128,)}),
-    "lstm": Shape((64, 8), 2),
-    "autoencoder": Shape((1, 28, 28), 10),
+    "lstm": Shape((64, 8), 2, {"hidden": 64}),
+    "ae_classifier": Shape((1, 28, 28), 10, {"pretrain_epochs": 0}),
 }
 
 

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +32,25 @@ MOMENTUM = 0.9
 EpochCallback = Callable[[EpochRecord], None]
 
 
+@runtime_checkable
+class Pretrainable(Protocol):
+    """A model with a first training stage of its own (the autoencoder classifier's MSE
+    reconstruction pretraining): `train` calls `pretrain(x_train, exp)` once, before the loop,
+    counts its time as training time, and records what it returns under metrics["pretrain"]."""
+
+    def pretrain(self, x: torch.Tensor, exp: Experiment) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class EpochFitter(Protocol):
+    """A model trained outside autograd (scikit-learn's MLPClassifier): `train` calls
+    `fit_epoch` once per epoch instead of the optimiser loop; it returns the epoch's train loss
+    and accuracy. Its forward still returns logits (N, classes), so evaluation is shared."""
+
+    def fit_epoch(self, x: torch.Tensor, y: torch.Tensor, exp: Experiment) -> tuple[float, float]:
+        ...
+
+
 @dataclass
 class TrainOutcome:
     """The trained model and what happened while training it."""
@@ -43,6 +62,7 @@ class TrainOutcome:
     eval_seconds: float
     samples_seen: int
     stopped_early: bool
+    pretrain: dict[str, Any] | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -144,7 +164,8 @@ def _train(
 ) -> TrainOutcome:
     device = data.x_train.device
     model = model_layout(exp, build_model(exp, data).to(device))
-    optimizer = make_optimizer(exp, model)
+    fitter = model if isinstance(model, EpochFitter) else None
+    optimizer = None if fitter is not None else make_optimizer(exp, model)
     generator = torch.Generator(device=device).manual_seed(exp.seed)
     n = len(data.y_train)
     # A final batch of one sample breaks batch norm; drop it (it is 1 of n samples).
@@ -152,13 +173,24 @@ def _train(
 
     history: list[EpochRecord] = []
     train_seconds = eval_seconds = 0.0
+    pretrained = None
+    if isinstance(model, Pretrainable):
+        start = time.perf_counter()
+        pretrained = model.pretrain(data.x_train, exp)
+        train_seconds = time.perf_counter() - start
     samples_seen = 0
     best_loss, best_state, stale = math.inf, None, 0
     status, stopped_early = "ok", False
     for epoch in tqdm(range(1, exp.epochs + 1), desc=exp.model, disable=not progress):
         start = time.perf_counter()
-        loss_sum, correct, seen = _train_epoch(exp, model, optimizer, data, generator, steps)
-        train_loss = loss_sum.item() / seen  # the epoch's one host sync
+        if fitter is not None:
+            train_loss, train_accuracy = fitter.fit_epoch(data.x_train, data.y_train, exp)
+            seen = n
+        else:
+            assert optimizer is not None
+            loss_sum, correct, seen = _train_epoch(exp, model, optimizer, data, generator, steps)
+            train_loss = loss_sum.item() / seen  # the epoch's one host sync
+            train_accuracy = correct.item() / seen
         epoch_seconds = time.perf_counter() - start
         train_seconds += epoch_seconds
         samples_seen += seen
@@ -166,7 +198,7 @@ def _train(
         start = time.perf_counter()
         val_loss, val_accuracy = _loss_and_accuracy(model, data.x_val, data.y_val, exp)
         eval_seconds += time.perf_counter() - start
-        record = EpochRecord(epoch, train_loss, correct.item() / seen, val_loss, val_accuracy,
+        record = EpochRecord(epoch, train_loss, train_accuracy, val_loss, val_accuracy,
                              samples_seen, epoch_seconds)
         history.append(record)
         if on_epoch is not None:
@@ -185,7 +217,7 @@ def _train(
     if best_state is not None:
         model.load_state_dict(best_state)  # early stopping keeps the best validation weights
     return TrainOutcome(model, status, history, train_seconds, eval_seconds, samples_seen,
-                        stopped_early)
+                        stopped_early, pretrained)
 
 
 def _train_epoch(
@@ -243,6 +275,8 @@ def run_experiment(
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))
+    if outcome.pretrain is not None:
+        metrics["pretrain"] = outcome.pretrain
     timings = {
         "train_seconds": outcome.train_seconds,
         "eval_seconds": outcome.eval_seconds + time.perf_counter() - start,

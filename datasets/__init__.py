@@ -1,5 +1,5 @@
 """Dataset factories registered by name. Importing this package registers them all."""
 
-from datasets import digits
+from datasets import cifar10, digits, images, mnist, sequences, uea
 
-__all__ = ["digits"]
+__all__ = ["cifar10", "digits", "images", "mnist", "sequences", "uea"]

@@ -1,5 +1,5 @@
 """Model factories registered by name. Importing this package registers them all."""
 
-from models import cnn, mlp
+from models import autoencoder, cnn, lstm, mlp, sklearn_mlp, zoo
 
-__all__ = ["cnn", "mlp"]
+__all__ = ["autoencoder", "cnn", "lstm", "mlp", "sklearn_mlp", "zoo"]

@@ -1,4 +1,4 @@
-"""Shared fixtures for ablab's own tests."""
+"""Shared fixtures for ablab's own tests: PostgreSQL, where the real data is, a session cache."""
 
 from __future__ import annotations
 
@@ -28,3 +28,18 @@ def postgres_url() -> str:
 @pytest.fixture
 def pg_url() -> str:
     return postgres_url()
+
+
+@pytest.fixture(scope="session")
+def real_root() -> Path:
+    """ABLAB_DATA, or a skip saying it is needed."""
+    root = os.environ.get("ABLAB_DATA")
+    if not root:
+        pytest.skip("real data: set ABLAB_DATA to the data folder (../shared/data in CI)")
+    return Path(root)
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One decoded-data cache for the whole test session: each real set decodes once."""
+    return tmp_path_factory.mktemp("ablab-cache")

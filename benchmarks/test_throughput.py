@@ -22,9 +22,9 @@ from ablab.session import Session
 from ablab.spec import Experiment
 from ablab.train import _train_epoch, build_model, make_optimizer
 
-# Per device kind: samples per round (one epoch) and timed rounds; about a second per round
-# on either, after one warm-up round (allocator, cuDNN autotuning, lazy init).
-SAMPLES = {"cpu": 1024, "cuda": 65536}
+# Samples per round (one epoch) on CUDA and timed rounds per device kind, after one warm-up
+# round (allocator, cuDNN autotuning, lazy init). CPU samples are per family (Shape).
+CUDA_SAMPLES = 65536
 ROUNDS = {"cpu": 3, "cuda": 10}
 WARMUP_ROUNDS = 1
 
@@ -37,6 +37,8 @@ class Shape:
     num_classes: int
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     batch_size: int = 256
+    cpu_samples: int = 1024  # about a second per round on a laptop core
+    cuda_only: bool = False  # minutes per round on a CPU: measured on CUDA only
 
 
 # Families without a registered factory on this branch are skipped with that reason.
@@ -47,6 +49,9 @@ FAMILIES = {
     "cnn": Shape((3, 32, 32), 10, {"channels": (32, 64), "linear": (128,)}),
     "lstm": Shape((64, 8), 2, {"hidden": 64}),
     "ae_classifier": Shape((1, 28, 28), 10, {"pretrain_epochs": 0}),
+    "resnet18": Shape((3, 32, 32), 10, batch_size=128, cpu_samples=256),
+    "resnet50": Shape((3, 32, 32), 10, batch_size=128, cuda_only=True),
+    "vgg16": Shape((3, 32, 32), 10, {"head_hidden": 512}, batch_size=128, cuda_only=True),
 }
 
 
@@ -66,8 +71,10 @@ def test_train_throughput(benchmark: Any, ablab_session: Session, family: str,
     if family not in MODELS.names():
         pytest.skip(f"model {family!r} is not registered on this branch")
     shape, device = FAMILIES[family], ablab_session.device
+    if shape.cuda_only and device.type != "cuda":
+        pytest.skip(f"{family} takes minutes per round on the CPU; measured on CUDA only")
     kind = "cuda" if device.type == "cuda" else "cpu"
-    samples, rounds = SAMPLES[kind], ROUNDS[kind]
+    samples, rounds = (CUDA_SAMPLES if kind == "cuda" else shape.cpu_samples), ROUNDS[kind]
     exp = ablab_session.prepare(Experiment(model=family, model_kwargs=shape.model_kwargs,
                                            batch_size=shape.batch_size, epochs=1))
     check_device_options(exp, device)

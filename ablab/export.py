@@ -20,6 +20,7 @@ ENVIRONMENT_COLUMNS = ["torch", "git_sha", "git_dirty"]
 # Stored metric names that would be ambiguous as bare columns.
 RENAMED = {"accuracy": "test_accuracy", "loss": "test_loss"}
 FORMATS = (".csv", ".parquet")
+TEXT_COLUMNS = ("session_id", "study", "variant", "key", "cell_key", "status")
 
 
 class ExportError(ValueError):
@@ -109,7 +110,9 @@ def read_table(path: Path) -> pd.DataFrame:
         raise ExportError(f"{path}: no such file")
     try:
         if suffix == ".csv":
-            return pd.read_csv(path, dtype={"session_id": str, "key": str, "cell_key": str})
+            # Names and hashes stay text: a variant "1e-3" or an all-digit key must not
+            # become a number.
+            return pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
         return pd.read_parquet(path)
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from ablab.__main__ import main
+from ablab.export import read_table
 from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
@@ -134,6 +135,13 @@ def test_rerun_with_same_seeds_is_identical_and_passes(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "session again" in out
+
+
+def test_numeric_looking_names_stay_text(recorded: Recorded, tmp_path: Path) -> None:
+    frame = pd.read_csv(recorded.baseline).assign(variant="1e-3", cell_key="0" * 20)
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    (cell,) = {tuple(r) for r in read_table(tmp_path / "b.csv")[["variant", "cell_key"]].values}
+    assert cell == ("1e-3", "0" * 20)
 
 
 def test_missing_new_and_changed_cells_are_listed(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # Modules providing `add_parser(subparsers)`, which registers a subcommand and sets `func`
 # (a callable taking the parsed arguments and returning the exit code).
-COMMANDS: list[str] = ["ablab.catalog", "ablab.export", "ablab.compare"]
+COMMANDS: list[str] = ["ablab.catalog", "ablab.report", "ablab.export", "ablab.compare"]
 
 
 class CommandError(Exception):

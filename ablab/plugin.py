@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import torch
@@ -15,7 +16,7 @@ import torch
 from ablab.claims import Comparison, paired_comparison
 from ablab.data import default_root
 from ablab.registry import load_builtins
-from ablab.session import CellInfo, Session, new_session_id
+from ablab.session import CONTROL_PARAM, CellInfo, Session, new_session_id
 from ablab.spec import AMPS, PROFILES, Experiment, RunResult, check_device
 from ablab.store import StoreError, open_store
 from ablab.summary import study_tables
@@ -39,7 +40,15 @@ class Records:
 RECORDS_KEY = pytest.StashKey[Records]()
 MODELS_DIR = Path("results/models")
 
-RunFixture = Callable[[Experiment], RunResult]
+REPORT_DIR = Path("results")
+
+
+class RunFixture(Protocol):
+    """`run(experiment, artifacts=()) -> RunResult` (artifacts: see ablab.artifacts)."""
+
+    def __call__(self, exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult: ...
+
+
 ClaimFixture = Callable[..., Comparison]
 
 
@@ -70,6 +79,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let torchvision download missing data sets (off: nothing is fetched)")
     group.addoption("--ablab-save-models", action="store_true",
                     help="save each trained model's weights under results/models/<study>/")
+    group.addoption("--ablab-report", action="store_true",
+                    help="write results/REPORT.md and results/figures/ for this session at the "
+                         "end (python -m ablab report does the same afterwards)")
     group.addoption("--ablab-amp", choices=AMPS, default="none",
                     help="mixed precision on CUDA: bf16 autocast (default none)")
     group.addoption("--ablab-tf32", action="store_true",
@@ -114,6 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    _share_cpu_threads(workerinput)
     config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     device = _device(config.getoption("ablab_device"))
@@ -128,6 +141,14 @@ def pytest_configure(config: pytest.Config) -> None:
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
         **_cuda_options(config, device),
     )
+
+
+def _share_cpu_threads(workerinput: dict[str, Any]) -> None:
+    """N pytest-xdist workers each take 1/N of the cores; torch's default (all cores in every
+    worker) oversubscribes the CPU and slows every cell down."""
+    workers = int(workerinput.get("workercount", 1))
+    if workers > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -182,10 +203,15 @@ def _cell(request: pytest.FixtureRequest) -> CellInfo:
     params = dict(callspec.params) if callspec else {}
     seed = params.pop("seed", None)
     parts = callspec.id.split("-") if callspec else [request.node.name]
-    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.name
+    # A test parametrised by seed alone: its variant is the test name, the same for every seed.
+    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.originalname
+    stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
+              for k, v in params.items()}
+    control = getattr(request.module, "CONTROL", None)
+    if control is not None:
+        stored[CONTROL_PARAM] = str(control)  # the report cannot import the study module
     return CellInfo(study=study_name(request.module), variant=variant,
-                    node_id=request.node.nodeid, params={k: repr(v) if not
-                    isinstance(v, str | int | float | bool) else v for k, v in params.items()})
+                    node_id=request.node.nodeid, params=stored)
 
 
 @pytest.fixture
@@ -197,10 +223,10 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
     seed = callspec.params.get("seed") if callspec else None
     records = request.config.stash[RECORDS_KEY]
 
-    def run_cell(exp: Experiment) -> RunResult:
+    def run_cell(exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult:
         if isinstance(seed, int):
             exp = dataclasses.replace(exp, seed=seed)
-        result = ablab_session.run(exp, cell)
+        result = ablab_session.run(exp, cell, artifacts=artifacts)
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,
@@ -282,3 +308,13 @@ class SummaryReporter:
             for found in records.claims:
                 write(f"- [{found['study']}] {found['text']}")
         write(f"\nrows in {session.store.url} (session {session.session_id})")
+        if self.config.getoption("ablab_report"):
+            from ablab.report import write_report  # matplotlib only when a report is asked for
+
+            command = " ".join(["pytest", *self.config.invocation_params.args])
+            try:
+                path = write_report(session.store, [session.session_id], REPORT_DIR, command)
+            except ValueError as error:  # e.g. every cell of the session was reused: no rows
+                write(f"report: not written: {error}")
+            else:
+                write(f"report: {path}")

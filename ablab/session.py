@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import torch
 
+from ablab.artifacts import ArtifactCapture, artifacts_root, check_artifacts
 from ablab.data import TensorData, default_cache, load_data
 from ablab.environment import environment
 from ablab.spec import EpochRecord, Experiment, RunResult
@@ -22,6 +24,7 @@ from ablab.store import RunRow, RunStore
 from ablab.train import EpochCallback, run_experiment
 
 DATA_CACHE_SIZE = 4  # datasets kept in memory per process: cells of a study share splits
+CONTROL_PARAM = "_control"  # key in a row's params: its study's CONTROL variant (for reports)
 
 
 def new_session_id() -> str:
@@ -79,9 +82,12 @@ class Session:
         return self._data[name]
 
     def run(
-        self, exp: Experiment, cell: CellInfo, *, on_epoch: EpochCallback | None = None
+        self, exp: Experiment, cell: CellInfo, *, on_epoch: EpochCallback | None = None,
+        artifacts: Collection[str] = (),
     ) -> RunResult:
-        """Train `exp` (or, with reuse, return the stored row of the same key) and record it."""
+        """Train `exp` (or, with reuse, return the stored row of the same key) and record it.
+        `artifacts` (see ablab.artifacts.ARTIFACTS) are saved beside the database for figures."""
+        check_artifacts(artifacts)
         exp = self.prepare(exp)
         data = self.data(exp)
         key = exp.key(data.fingerprint)
@@ -89,7 +95,13 @@ class Session:
             stored = self.store.find(key)
             if stored is not None:
                 return result_from_row(stored)
-        result = run_experiment(exp, data, on_epoch=on_epoch)
+        capture = ArtifactCapture(artifacts, data) if artifacts else None
+        result = run_experiment(exp, data, on_epoch=on_epoch,
+                                after_epoch=capture.after_epoch if capture else None)
+        if capture is not None and result.model is not None:
+            capture.finish(result.model)
+            path = artifacts_root(self.store.url) / self.session_id / f"{key}.npz"
+            result.metrics["artifacts"] = capture.save(path)
         self.store.append(self.row(result, cell))
         if self.save_models is not None and result.model is not None:
             self._save_model(result, cell)

@@ -75,7 +75,8 @@ class Experiment:
         from ablab.registry import DATASETS, MODELS
 
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
-        DATASETS.check(self.dataset, self.dataset_kwargs, ("window",) if self.window else ())
+        window = ("window",) if self.window is not None else ()
+        DATASETS.check(self.dataset, self.dataset_kwargs, window)
         _choice("init", self.init, INITS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("penalty", self.penalty, PENALTIES)
@@ -107,6 +108,10 @@ class Experiment:
                self.target_accuracy, "None or in (0, 1]")
         _check("seed", self.seed >= 0, self.seed, "an integer >= 0")
 
+    def __hash__(self) -> int:
+        # The kwargs are dicts, so the generated field-tuple hash would raise TypeError.
+        return hash(_canonical(self.as_dict()))
+
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -132,9 +137,12 @@ class Experiment:
         return cls(**fields)
 
 
+def _canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _digest(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+    return hashlib.sha256(_canonical(payload).encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

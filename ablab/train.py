@@ -30,6 +30,8 @@ EVAL_BATCH = 2048  # evaluation chunk: large enough to be fast, small enough for
 MOMENTUM = 0.9
 
 EpochCallback = Callable[[EpochRecord], None]
+# Sees the model after each epoch (in eval mode), e.g. to capture activations for a report.
+ModelCallback = Callable[[nn.Module, EpochRecord], None]
 
 
 @runtime_checkable
@@ -152,6 +154,7 @@ def train(
     data: TensorData,
     *,
     on_epoch: EpochCallback | None = None,
+    after_epoch: ModelCallback | None = None,
     progress: bool = False,
 ) -> TrainOutcome:
     """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
@@ -203,6 +206,8 @@ def _train(
         history.append(record)
         if on_epoch is not None:
             on_epoch(record)
+        if after_epoch is not None:
+            after_epoch(model, record)
         if not math.isfinite(train_loss):
             status = "diverged"
             break
@@ -267,11 +272,11 @@ def evaluate(model: nn.Module, data: TensorData, exp: Experiment) -> dict[str, A
 
 def run_experiment(
     exp: Experiment, data: TensorData, *, on_epoch: EpochCallback | None = None,
-    progress: bool = False,
+    after_epoch: ModelCallback | None = None, progress: bool = False,
 ) -> RunResult:
     """Train and evaluate one cell. Status: `diverged` (non-finite loss), `collapsed` (one class
     predicted for nearly everything) or `ok`. The trained model rides along, unstored."""
-    outcome = train(exp, data, on_epoch=on_epoch, progress=progress)
+    outcome = train(exp, data, on_epoch=on_epoch, after_epoch=after_epoch, progress=progress)
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))

@@ -72,3 +72,13 @@ def test_load_data_augments_the_training_split_only(tmp_path: Path) -> None:
     assert four.counts()[1:] == plain.counts()[1:]
     assert (four.x_val == plain.x_val).all()
     assert (four.x_test == plain.x_test).all()
+
+
+def test_window_zero_is_checked_against_the_dataset() -> None:
+    """window=0 is a real window (the current step only), so a dataset without a window
+    argument must reject it at construction, not fail later in load_data."""
+    from ablab.spec import Experiment
+
+    with pytest.raises(ValueError, match="dataset 'digits' takes no argument 'window'"):
+        Experiment(dataset="digits", window=0)
+    assert Experiment(dataset="sequences", model="lstm", window=0).window == 0

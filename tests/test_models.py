@@ -23,7 +23,7 @@ SMALL: dict[str, dict[str, Any]] = {
     "ae_classifier": {"encoder": (32, 16), "head": 16, "pretrain_epochs": 1},
     "sklearn_mlp": {"hidden": (16,)},
 }
-TRAIN_SAMPLES = 32  # the smoke epoch runs on this many samples per split
+TRAIN_SAMPLES = 16  # the smoke epoch runs on this many samples per split
 BATCH = 8  # the fixed batch of the forward and one-step tests
 STEP_LR = 1e-3  # small enough that one SGD step lowers the loss of every model
 
@@ -39,7 +39,7 @@ def input_shape(name: str) -> tuple[int, ...]:
 def experiment(name: str, **changes: Any) -> Experiment:
     dataset = "sequences" if name in SEQUENCE_MODELS else "digits"
     exp = Experiment(dataset=dataset, model=name, model_kwargs=SMALL.get(name, {}), epochs=1,
-                     batch_size=16, device="cpu", optimizer="sgd", lr=1e-2)
+                     batch_size=8, device="cpu", optimizer="sgd", lr=1e-2)
     return dataclasses.replace(exp, **changes)
 
 

@@ -65,6 +65,11 @@ def test_cell_key_ignores_only_the_seed() -> None:
     assert a.cell_key("fp") != dataclasses.replace(a, lr=0.5).cell_key("fp")
 
 
+def test_experiments_hash_by_value() -> None:
+    a, b = Experiment(model_kwargs={"hidden": (8,)}), Experiment(model_kwargs={"hidden": (8,)})
+    assert len({a, b, dataclasses.replace(a, seed=1)}) == 2
+
+
 def test_round_trip_through_a_dict() -> None:
     exp = Experiment(model="cnn", model_kwargs={"channels": [4, 4]}, init="he", seed=3)
     assert Experiment.from_dict(exp.as_dict()) == exp

@@ -1,0 +1,287 @@
+"""`python -m ablab report`: rows -> pandas -> per-study summary -> Markdown, plus figures.
+
+The table functions are pure (rows in, DataFrame or text out) and tested against golden files;
+`write_report` adds the figures (ablab.figures) and writes DIR/REPORT.md atomically.
+
+The statistics (control, paired tests, Holm) live in ablab.report_stats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
+from tabulate import tabulate
+
+from ablab.claims import ALPHA
+from ablab.report_stats import as_float, rows_frame, study_summary
+from ablab.spec import STATUSES
+from ablab.store import RunStore, StoreError, open_store
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """A figure file (relative to the report folder) and its one-line caption."""
+
+    path: str
+    caption: str
+
+
+def _fmt(value: float, signed: bool = False) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+def _spread(mean: float, std: float) -> str:
+    return _fmt(mean) if not math.isfinite(std) else f"{mean:.3f} ± {std:.3f}"
+
+
+def _interval(low: float, high: float, signed: bool = False) -> str:
+    return "n/a" if not math.isfinite(low) else f"[{_fmt(low, signed)}, {_fmt(high, signed)}]"
+
+
+def _target(line: pd.Series, column: str, digits: int) -> str:
+    if not line["has_target"]:
+        return "no target"
+    if line["reached"] == 0:
+        return "not reached"
+    text = f"{line[column]:.{digits}f}"
+    return text if line["reached"] == line["n"] else f"{text} ({line['reached']}/{line['n']})"
+
+
+def _name(line: pd.Series) -> str:
+    name = f"**{line['variant']}** (best)" if line["best"] else str(line["variant"])
+    return f"{name} (control)" if line["is_control"] else name
+
+
+def summary_markdown(summary: pd.DataFrame) -> str:
+    """The study's table in GitHub Markdown."""
+    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "n",
+               "Δ accuracy vs control [95% CI]", "p (Holm)", "verdict", "epochs to target",
+               "s to target", "samples/s", "ok / diverged / collapsed"]
+    table = [[
+        _name(line), _spread(line["acc_mean"], line["acc_std"]),
+        _interval(line["acc_low"], line["acc_high"]),
+        _spread(line["f1_mean"], line["f1_std"]), _interval(line["f1_low"], line["f1_high"]),
+        line["n"],
+        "—" if line["is_control"] else
+        f"{_fmt(line['diff'], True)} {_interval(line['diff_low'], line['diff_high'], True)}",
+        "—" if not math.isfinite(line["p_holm"]) else f"{line['p_holm']:.3g}",
+        line["verdict"], _target(line, "epochs_to_target", 1),
+        _target(line, "seconds_to_target", 2), f"{line['samples_per_second']:,.0f}",
+        " / ".join(str(line[s]) for s in STATUSES),
+    ] for _, line in summary.iterrows()]
+    return tabulate(table, headers, tablefmt="github", disable_numparse=True)
+
+
+def findings(summary: pd.DataFrame) -> str:
+    """The table in plain words: which variant is best and which differences are real."""
+    control = summary.loc[summary["is_control"], "variant"].iloc[0]
+    best = summary.loc[summary["best"]]
+    lines = [f"Control: `{control}`."]
+    if len(best):
+        top = best.iloc[0]
+        lines.append(f"Best mean test accuracy: `{top['variant']}` "
+                     f"({_spread(top['acc_mean'], top['acc_std'])} over {top['n']} seeds).")
+        runner_up = top["runner_up"]
+        if runner_up is not None:
+            lines.append(f"Against the runner-up `{runner_up.b}`: {runner_up.verdict} "
+                         f"(Δ {runner_up.diff:+.3f}, 95% CI [{runner_up.ci_low:+.3f}, "
+                         f"{runner_up.ci_high:+.3f}], p = {runner_up.p_value:.3g}, unadjusted).")
+    for verdict in ("better", "worse", "no detectable difference"):
+        names = summary.loc[summary["verdict"] == verdict, "variant"]
+        if len(names):
+            listed = ", ".join(f"`{n}`" for n in names)
+            lines.append(f"{verdict.capitalize()} than the control: {listed}."
+                         if verdict != "no detectable difference" else
+                         f"No detectable difference from the control: {listed}.")
+    tests = int(summary["p_holm"].notna().sum())
+    lines.append(f"Paired t-test over seeds on test accuracy, Holm-corrected over the {tests} "
+                 f"comparisons of this study, alpha = {ALPHA}; CIs: 95% t intervals (unadjusted; "
+                 f"clipped to [0, 1] for accuracy and F1).")
+    return " ".join(lines)
+
+
+def per_class_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """Precision / recall / F1 / support per class, mean over the given rows (seeds), with
+    the macro and weighted averages."""
+    per_class = [r["metrics"]["per_class"] for r in rows]
+    table = []
+    for name in per_class[0]:
+        cells = [p[name] for p in per_class if name in p]
+        table.append([name, *(f"{np.mean([c[k] for c in cells]):.3f}"
+                              for k in ("precision", "recall", "f1")),
+                      f"{np.mean([c['support'] for c in cells]):.0f}"])
+    support = sum(int(v["support"]) for v in per_class[0].values())
+    for average in ("macro", "weighted"):
+        table.append([f"*{average} avg*", *(
+            f"{np.mean([as_float(r['metrics'].get(f'{k}_{average}')) for r in rows]):.3f}"
+            for k in ("precision", "recall", "f1")), f"{support}"])
+    headers = ["class", "precision", "recall", "F1", "support"]
+    return tabulate(table, headers, tablefmt="github", disable_numparse=True)
+
+
+def _unique(values: Sequence[Any]) -> str:
+    seen = list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+    return ", ".join(seen) if seen else "unknown"
+
+
+def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
+                    command: str) -> str:
+    """Where and how the rows were measured, and the command that made this report."""
+    envs = [r["environment"] for r in rows]
+    shas = [f"{e.get('git_sha') or 'unknown'}{' (dirty)' if e.get('git_dirty') else ''}"
+            for e in envs]
+    facts = [
+        ("machine", _unique([f"{e.get('hostname')}, {e.get('cpu_count')} CPU threads"
+                             for e in envs])),
+        ("device", _unique([f"{e.get('device')} ({e.get('device_name')})" for e in envs])),
+        ("torch", _unique([e.get("torch") for e in envs])),
+        ("CUDA", _unique([e.get("cuda") or "none" for e in envs])),
+        ("python", _unique([e.get("python") for e in envs])),
+        ("git", _unique(shas)),
+        ("session", ", ".join(sessions)),
+        ("rows", f"{len(rows)} (from {min(r['created_at'] for r in rows):%Y-%m-%d %H:%M} "
+                 f"to {max(r['created_at'] for r in rows):%Y-%m-%d %H:%M} UTC)"),
+        ("command", f"`{command}`"),
+    ]
+    table = tabulate(facts, ["", ""], tablefmt="github", disable_numparse=True)
+    return "# ablab report\n\n" + table
+
+
+def figure_markdown(figures: Sequence[FigureRef]) -> str:
+    return "\n\n".join(f"![{Path(f.path).stem}]({f.path})\n\n*{f.caption}*" for f in figures)
+
+
+def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
+                   figures: Sequence[FigureRef]) -> str:
+    """One study's section: table, plain-words findings, per-class tables, figures."""
+    parts = [f"## {study}", summary_markdown(summary), findings(summary)]
+    for variant, table in per_class.items():
+        parts += [f"### {study}: per-class test metrics of `{variant}` (mean over seeds)",
+                  table]
+    if figures:
+        parts += [f"### {study}: figures", figure_markdown(figures)]
+    return "\n\n".join(parts)
+
+
+# Extra report sections appended after the studies, e.g. Optuna search summaries: each
+# provider gets the store and the report's sessions and returns Markdown (or None to skip).
+SectionProvider = Callable[[RunStore, Sequence[str]], str | None]
+SECTION_PROVIDERS: list[SectionProvider] = []
+
+
+def appended_sections(store: RunStore, sessions: Sequence[str]) -> list[str]:
+    """The per-search (and any other) sections registered in SECTION_PROVIDERS."""
+    sections = (provider(store, sessions) for provider in SECTION_PROVIDERS)
+    return [s for s in sections if s]
+
+
+def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
+                    figures: Mapping[str, Sequence[FigureRef]] | None = None,
+                    extra: Sequence[str] = ()) -> str:
+    """The whole REPORT.md text: header, one section per study (with its figures), extras."""
+    frame = rows_frame(rows)
+    by_id = {r["id"]: r for r in rows}
+    sections = [header_markdown(rows, sessions, command)]
+    for name, group in frame.groupby("study", sort=False):
+        study_rows = [by_id[i] for i in group["id"]]
+        sections.append(study_markdown(str(name), study_summary(group),
+                                       per_class_tables(study_rows),
+                                       (figures or {}).get(str(name), ())))
+    return "\n\n".join([*sections, *extra]) + "\n"
+
+
+def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: str,
+                 study: str | None = None) -> Path:
+    """DIR/REPORT.md and DIR/figures/*.png for the sessions' rows (of one study if given)."""
+    from ablab.artifacts import artifacts_root
+    from ablab.report_figures import study_figures  # matplotlib only when drawing
+
+    rows = [r for s in sessions for r in store.rows(session=s, study=study)]
+    if not rows:
+        what = f"study {study!r} in " if study else ""
+        raise ValueError(f"no runs for {what}session {', '.join(sessions)} in {store.url}")
+    frame = rows_frame(rows)
+    by_id = {r["id"]: r for r in rows}
+    figures = {
+        str(name): study_figures(str(name), [by_id[i] for i in group["id"]],
+                                 study_summary(group), out, artifacts_root(store.url))
+        for name, group in frame.groupby("study", sort=False)
+    }
+    text = report_markdown(rows, sessions, command, figures, appended_sections(store, sessions))
+    path = out / "REPORT.md"
+    out.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name("REPORT.md.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def asked(row: dict[str, Any], name: str) -> bool:
+    """Whether the row's cell asked for artifact `name`."""
+    record = row["metrics"].get("artifacts") or {}
+    return name in record.get("names", ())
+
+
+def per_class_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Variant -> per-class table, for the variants whose cells asked for "predictions"."""
+    by_variant: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if asked(row, "predictions") and row["metrics"].get("per_class"):
+            by_variant.setdefault(row["variant"], []).append(row)
+    return {variant: per_class_markdown(group) for variant, group in by_variant.items()}
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report", help="write REPORT.md and figures from the results database",
+        description="Markdown tables per study and figures from the results database.")
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="SQLAlchemy URL (default ABLAB_DB or sqlite:///results/ablab.db)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--session", default=None, metavar="ID",
+                       help="the session to report (default: the newest)")
+    which.add_argument("--all", action="store_true", help="every session in the database")
+    parser.add_argument("--study", default=None, metavar="NAME", help="only this study")
+    parser.add_argument("--out", default=Path("results"), type=Path, metavar="DIR",
+                        help="folder for REPORT.md and figures/ (default results)")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        store = open_store(args.db)
+    except StoreError as error:
+        raise ValueError(str(error)) from None
+    try:
+        path = _report(store, args)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise ValueError(f"cannot read {store.url}: {reason}") from None
+    finally:
+        store.close()
+    print(f"wrote {path}")
+    return 0
+
+
+def _report(store: RunStore, args: argparse.Namespace) -> Path:
+    known = store.sessions()
+    if not known:
+        raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
+                         f"`pytest ablations -k init`")
+    if args.session is not None and args.session not in known:
+        raise ValueError(f"session {args.session!r} is not in {store.url}; "
+                         f"newest: {', '.join(known[-3:])}")
+    sessions = known if args.all else [args.session or known[-1]]
+    command = " ".join(["python -m ablab", *sys.argv[1:]])
+    return write_report(store, sessions, args.out, command, args.study)

@@ -1,0 +1,152 @@
+"""The numbers behind a report: rows -> one line per cell and seed -> per-variant summary.
+
+The control of a study is the variant its module declares as `CONTROL` (the `run` fixture
+stores it in each row's params under `_control`); without one, the variant of the study's
+first row. Each variant is compared with the control on test accuracy by a paired t-test over
+the seeds both ran, Holm-corrected over the study's comparisons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ablab.claims import ALPHA, Comparison, holm, paired_comparison
+from ablab.session import CONTROL_PARAM
+from ablab.spec import STATUSES
+
+FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
+                 "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
+                 "samples_per_second", "train_seconds", "epochs_run", "control"]
+
+
+def as_float(value: Any) -> float:
+    """A stored number (None for NaN, see the store) as a float."""
+    return math.nan if value is None else float(value)
+
+
+def rows_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One line per trained cell and seed; the newest row wins when a cell and seed repeat
+    (reports over several sessions)."""
+    records = []
+    for row in rows:
+        metrics, timings = row["metrics"], row["timings"]
+        records.append({
+            "id": row["id"], "session_id": row["session_id"], "study": row["study"],
+            "variant": row["variant"], "seed": int(row["seed"]), "status": row["status"],
+            "accuracy": as_float(metrics.get("accuracy")),
+            "f1_macro": as_float(metrics.get("f1_macro")), "loss": as_float(metrics.get("loss")),
+            "epochs_to_target": as_float(metrics.get("epochs_to_target")),
+            "seconds_to_target": as_float(metrics.get("seconds_to_target")),
+            "target_accuracy": as_float(row["experiment"].get("target_accuracy")),
+            "samples_per_second": as_float(timings.get("samples_per_second")),
+            "train_seconds": as_float(timings.get("train_seconds")),
+            "epochs_run": as_float(timings.get("epochs_run")),
+            "control": (row["params"] or {}).get(CONTROL_PARAM),
+        })
+    frame = pd.DataFrame.from_records(records, columns=FRAME_COLUMNS).sort_values("id")
+    frame = frame.drop_duplicates(["study", "variant", "seed"], keep="last")
+    return frame.reset_index(drop=True)
+
+
+def control_variant(study: pd.DataFrame) -> str:
+    """The declared CONTROL when it names a variant of these rows, else the first row's."""
+    declared = [c for c in study["control"].dropna() if c in set(study["variant"])]
+    return str(declared[-1]) if declared else str(study.sort_values("id")["variant"].iloc[0])
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
+    """(mean, std, CI low, CI high, n) of the finite values; a t interval at 1 - ALPHA."""
+    finite = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
+    n = len(finite)
+    if n == 0:
+        return math.nan, math.nan, math.nan, math.nan, 0
+    mean = float(finite.mean())
+    if n == 1:
+        return mean, math.nan, math.nan, math.nan, 1
+    std = float(finite.std(ddof=1))
+    half = float(stats.t.ppf(1 - ALPHA / 2, df=n - 1)) * std / math.sqrt(n)
+    return mean, std, mean - half, mean + half, n
+
+
+def _bounded(values: Sequence[float]) -> tuple[float, float, float, float, int]:
+    """mean_ci for a metric in [0, 1]: the interval is clipped to that range."""
+    mean, std, low, high, n = mean_ci(values)
+    return mean, std, max(low, 0.0), min(high, 1.0), n
+
+
+def _paired(control: pd.DataFrame, variant: pd.DataFrame, name: str, control_name: str,
+            metric: str) -> Comparison | None:
+    """The paired comparison over the seeds both ran with a finite value, or None (< 2)."""
+    a = variant.set_index("seed")[metric].dropna()
+    b = control.set_index("seed")[metric].dropna()
+    seeds = sorted(set(a.index) & set(b.index))
+    if len(seeds) < 2:
+        return None
+    return paired_comparison([float(a[s]) for s in seeds], [float(b[s]) for s in seeds],
+                             a_name=name, b_name=control_name, metric=metric)
+
+
+def _to_target(group: pd.DataFrame, column: str) -> tuple[float, int]:
+    reached = group[column].dropna()
+    return (float(reached.mean()) if len(reached) else math.nan), len(reached)
+
+
+def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """One line per variant (first-seen order): accuracy and macro F1 over seeds, the paired
+    difference to the control (Holm-corrected p, verdict), time to target, throughput and
+    status counts; `best` marks the highest mean accuracy and `runner_up` holds the best line's
+    paired comparison with the second best (None elsewhere or with < 2 paired seeds)."""
+    control = control_variant(study)
+    groups = dict(list(study.groupby("variant", sort=False)))
+    lines: list[dict[str, Any]] = []
+    comparisons: list[Comparison | None] = []
+    for variant, group in groups.items():
+        acc, f1 = _bounded(list(group["accuracy"])), _bounded(list(group["f1_macro"]))
+        epochs, reached = _to_target(group, "epochs_to_target")
+        comparison = (None if variant == control else
+                      _paired(groups[control], group, str(variant), control, metric))
+        lines.append({
+            "variant": variant, "n": len(group), "is_control": variant == control,
+            "acc_mean": acc[0], "acc_std": acc[1], "acc_low": acc[2], "acc_high": acc[3],
+            "f1_mean": f1[0], "f1_std": f1[1], "f1_low": f1[2], "f1_high": f1[3],
+            "diff": comparison.diff if comparison else math.nan,
+            "diff_low": comparison.ci_low if comparison else math.nan,
+            "diff_high": comparison.ci_high if comparison else math.nan,
+            "p": comparison.p_value if comparison else math.nan,
+            "has_target": bool(group["target_accuracy"].notna().any()),
+            "epochs_to_target": epochs, "reached": reached,
+            "seconds_to_target": _to_target(group, "seconds_to_target")[0],
+            "samples_per_second": float(group["samples_per_second"].mean()),
+            **{status: int((group["status"] == status).sum()) for status in STATUSES},
+        })
+        comparisons.append(comparison)
+    _add_verdicts(lines, comparisons)
+    summary = pd.DataFrame.from_records(lines)
+    ranked = summary["acc_mean"].dropna().sort_values(ascending=False, kind="stable")
+    summary["best"] = summary.index == (ranked.index[0] if len(ranked) else -1)
+    runner_up = None
+    if len(ranked) >= 2:
+        best, second = (str(summary.at[i, "variant"]) for i in ranked.index[:2])
+        runner_up = _paired(groups[second], groups[best], best, second, metric)
+    summary["runner_up"] = pd.Series([runner_up if best_line else None
+                                      for best_line in summary["best"]], dtype=object)
+    return summary
+
+
+def _add_verdicts(lines: list[dict[str, Any]], comparisons: list[Comparison | None]) -> None:
+    """Holm over the study's comparisons, then the plain verdict from the corrected p."""
+    tested = [(line, c) for line, c in zip(lines, comparisons, strict=True) if c is not None]
+    adjusted = holm([c.p_value for _, c in tested]) if tested else []
+    for line in lines:
+        line["p_holm"] = math.nan
+        line["verdict"] = "control" if line["is_control"] else "n/a: needs >= 2 paired seeds"
+    for (line, comparison), p_holm in zip(tested, adjusted, strict=True):
+        line["p_holm"] = p_holm
+        line["verdict"] = dataclasses.replace(comparison, p_value=p_holm).verdict

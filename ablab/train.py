@@ -159,11 +159,12 @@ def train(
 ) -> TrainOutcome:
     """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
     with _precision(exp, data.x_train.device):
-        return _train(exp, data, on_epoch, progress)
+        return _train(exp, data, on_epoch, after_epoch, progress)
 
 
 def _train(
-    exp: Experiment, data: TensorData, on_epoch: EpochCallback | None, progress: bool
+    exp: Experiment, data: TensorData, on_epoch: EpochCallback | None,
+    after_epoch: ModelCallback | None, progress: bool,
 ) -> TrainOutcome:
     device = data.x_train.device
     model = model_layout(exp, build_model(exp, data).to(device))

@@ -124,7 +124,7 @@ def test_option_code_paths_run_when_forced_on_cpu() -> None:
     exp = Experiment(dataset="digits", model="cnn", epochs=1, device="auto", amp="bf16",
                      channels_last=True)
     data = load_data(exp, None, default_cache(), False)
-    outcome = _train(exp, data, None, False)
+    outcome = _train(exp, data, None, None, False)
     conv = next(m for m in outcome.model.modules() if isinstance(m, torch.nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
     logits = predict_logits(outcome.model, data.x_test, exp)

@@ -6,7 +6,8 @@
 set -uo pipefail
 
 seeds="${1:-5}"
-db="sqlite:///results/nightly.db"
+export ABLAB_DB="sqlite:///results/nightly.db"  # the report and the gate read this session
+db="$ABLAB_DB"
 baseline="results/baselines/full-gpu.csv"
 bench_store="${BENCH_STORE:-/srv/ablab/benchmarks}"
 status=0
@@ -26,7 +27,7 @@ step python -m pytest ablations --ablab-profile full --ablab-seeds "$seeds" \
   --junitxml results/junit.xml
 step python -m ablab compare --baseline "$baseline" --db "$db" --fail-missing \
   --out results/gate.md
-step python -m ablab report --out results
+step python -m ablab report --db "$db" --out results
 bench=(benchmarks --ablab-device cuda --benchmark-storage "file://$bench_store"
        --benchmark-autosave --benchmark-json results/benchmarks.json)
 if compgen -G "$bench_store/*/0001_*.json" > /dev/null; then

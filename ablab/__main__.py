@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 # Modules providing `add_parser(subparsers)`, which registers a subcommand and sets `func`
 # (a callable taking the parsed arguments and returning the exit code).
-COMMANDS: list[str] = ["ablab.catalog", "ablab.report", "ablab.search_cli"]
+COMMANDS: list[str] = [
+    "ablab.catalog", "ablab.report", "ablab.search_cli", "ablab.export", "ablab.compare",
+]
 
 
 class CommandError(Exception):

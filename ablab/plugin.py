@@ -19,7 +19,7 @@ from ablab.data import default_root
 from ablab.registry import load_builtins
 from ablab.session import CONTROL_PARAM, CellInfo, Session, new_session_id
 from ablab.sources import DataUnavailable
-from ablab.spec import PROFILES, Experiment, RunResult, check_device
+from ablab.spec import AMPS, PROFILES, Experiment, RunResult, check_device
 from ablab.store import StoreError, open_store
 from ablab.summary import study_tables
 from ablab.train import resolve_device
@@ -85,6 +85,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ablab-report", action="store_true",
                     help="write results/REPORT.md and results/figures/ for this session at the "
                          "end (python -m ablab report does the same afterwards)")
+    group.addoption("--ablab-amp", choices=AMPS, default="none",
+                    help="mixed precision on CUDA: bf16 autocast (default none)")
+    group.addoption("--ablab-tf32", action="store_true",
+                    help="TF32 matmuls and convolutions on CUDA (default off: strict FP32)")
+    group.addoption("--ablab-channels-last", action="store_true",
+                    help="channels-last memory layout for image models on CUDA")
+
+
+def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]:
+    """The CUDA speed options; a usage error when they are asked for on another device."""
+    options = {"amp": config.getoption("ablab_amp"), "tf32": config.getoption("ablab_tf32"),
+               "channels_last": config.getoption("ablab_channels_last")}
+    asked = [f"--ablab-{name.replace('_', '-')}" + (f" {value}" if name == "amp" else "")
+             for name, value in options.items() if value not in ("none", False)]
+    if asked and device.type != "cuda":
+        raise pytest.UsageError(f"{', '.join(asked)}: needs a CUDA device; this run uses {device}")
+    return options
 
 
 def _device(option: str) -> torch.device:
@@ -115,15 +132,17 @@ def pytest_configure(config: pytest.Config) -> None:
     _share_cpu_threads(workerinput)
     config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
+    device = _device(config.getoption("ablab_device"))
     config.stash[SESSION_KEY] = Session(
         store=store,
-        device=_device(config.getoption("ablab_device")),
+        device=device,
         session_id=workerinput.get("ablab_session") or new_session_id(),
         profile=config.getoption("ablab_profile"),
         data_root=Path(data) if data else default_root(),
         download=config.getoption("ablab_download"),
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
+        **_cuda_options(config, device),
     )
 
 

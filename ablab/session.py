@@ -57,11 +57,18 @@ class Session:
     download: bool = False
     reuse: bool = False
     save_models: Path | None = None
+    # CUDA speed options (--ablab-amp, --ablab-tf32, --ablab-channels-last): when on, they
+    # override the experiment's own setting; when off, a study's own choice stands.
+    amp: str = "none"
+    tf32: bool = False
+    channels_last: bool = False
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
 
     def prepare(self, exp: Experiment) -> Experiment:
-        """The experiment as this session runs it: its device and profile."""
-        return dataclasses.replace(exp, device=str(self.device), profile=self.profile)
+        """The experiment as this session runs it: its device, profile and speed options."""
+        options: dict[str, Any] = {"amp": self.amp} if self.amp != "none" else {}
+        options.update({name: True for name in ("tf32", "channels_last") if getattr(self, name)})
+        return dataclasses.replace(exp, device=str(self.device), profile=self.profile, **options)
 
     def data(self, exp: Experiment) -> TensorData:
         """The cell's dataset on the session's device, from a small per-process cache."""

@@ -17,6 +17,7 @@ INITS = ("default", "he", "xavier", "normal", "zeros")
 PENALTIES = ("none", "l1", "l2")
 AUGMENTATIONS = ("none", "flip", "noise", "both", "4x")
 PROFILES = ("smoke", "full")
+AMPS = ("none", "bf16")  # bf16 autocast needs no loss scaling, unlike fp16
 STATUSES = ("ok", "diverged", "collapsed")
 
 
@@ -64,6 +65,9 @@ class Experiment:
     target_accuracy: float | None = None
     seed: int = 0
     device: str = "auto"
+    amp: str = "none"
+    tf32: bool = False
+    channels_last: bool = False
     profile: str = "smoke"
 
     def __post_init__(self) -> None:
@@ -79,6 +83,12 @@ class Experiment:
         _choice("augmentation", self.augmentation, AUGMENTATIONS)
         _choice("profile", self.profile, PROFILES)
         check_device(self.device)
+        _choice("amp", self.amp, AMPS)
+        cuda_only = {"amp": self.amp != "none", "tf32": self.tf32,
+                     "channels_last": self.channels_last}
+        for name, asked in cuda_only.items():
+            _check(name, not (asked and self.device == "cpu"), getattr(self, name),
+                   "off on device='cpu' (it is a CUDA option)")
         _check("lr", math.isfinite(self.lr) and self.lr > 0, self.lr, "a finite number > 0")
         _check("weight_decay", self.weight_decay >= 0, self.weight_decay, ">= 0")
         _check("batch_size", self.batch_size > 0, self.batch_size, "an integer > 0")
@@ -107,13 +117,20 @@ class Experiment:
 
     def key(self, data_fingerprint: str) -> str:
         """Stable identity of this cell: canonical JSON of all fields plus the data fingerprint."""
-        return _digest({"experiment": self.as_dict(), "data": data_fingerprint})
+        return _digest({"experiment": self._identity(), "data": data_fingerprint})
 
     def cell_key(self, data_fingerprint: str) -> str:
         """The key without the seed: what seeds of one variant share (used to compare runs)."""
-        fields = self.as_dict()
+        fields = self._identity()
         del fields["seed"]
         return _digest({"experiment": fields, "data": data_fingerprint})
+
+    def _identity(self) -> dict[str, Any]:
+        """The fields that make a cell. The GPU index is not one: pytest-xdist workers take
+        GPU i modulo the count, so the same cell lands on cuda:0 one night and cuda:1 the next."""
+        fields = self.as_dict()
+        fields["device"] = self.device.partition(":")[0]
+        return fields
 
     @classmethod
     def from_dict(cls, fields: dict[str, Any]) -> Experiment:

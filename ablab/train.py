@@ -5,6 +5,7 @@ No pytest here: the plugin, Optuna searches and a notebook all call `train` and 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -21,6 +22,7 @@ from tqdm import tqdm
 from ablab.data import TensorData
 from ablab.initializers import initialize
 from ablab.metrics import classification_metrics, probabilities, time_to_accuracy
+from ablab.precision import autocast, check_device_options, model_layout, tf32_matmuls, to_layout
 from ablab.registry import MODELS
 from ablab.spec import EpochRecord, Experiment, RunResult
 
@@ -71,9 +73,22 @@ def resolve_device(name: str) -> torch.device:
         return torch.device(name)
     if not torch.cuda.is_available():
         return torch.device("cpu")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = int(worker.removeprefix("gw") or 0) % torch.cuda.device_count()
+    index = gpu_index(os.environ.get("PYTEST_XDIST_WORKER"), torch.cuda.device_count())
     return torch.device("cuda", index)
+
+
+def gpu_index(worker: str | None, gpu_count: int) -> int:
+    """GPU for pytest-xdist worker `gwN`: N modulo the count; 0 outside xdist."""
+    if gpu_count < 1:
+        raise ValueError(f"gpu_count={gpu_count} is not allowed; it must be >= 1")
+    number = (worker or "gw0").removeprefix("gw")
+    return int(number) % gpu_count if number.isdigit() else 0
+
+
+def _precision(exp: Experiment, device: torch.device) -> contextlib.AbstractContextManager[None]:
+    """TF32 on or strictly off for CUDA work; CPU work is left alone."""
+    check_device_options(exp, device)
+    return tf32_matmuls(exp.tf32) if device.type == "cuda" else contextlib.nullcontext()
 
 
 def build_model(exp: Experiment, data: TensorData) -> nn.Module:
@@ -113,15 +128,23 @@ def penalty(exp: Experiment, model: nn.Module) -> torch.Tensor | None:
     return exp.penalty_weight * total
 
 
-def predict_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Logits for `x` in evaluation mode, in chunks."""
+def predict_logits(
+    model: nn.Module, x: torch.Tensor, exp: Experiment | None = None
+) -> torch.Tensor:
+    """Float32 logits for `x` in evaluation mode, in chunks (with `exp`'s autocast and layout)."""
     model.eval()
-    with torch.no_grad():
-        return torch.cat([model(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
+    chunks = [x[i : i + EVAL_BATCH] for i in range(0, len(x), EVAL_BATCH)]
+    if exp is None:
+        with torch.no_grad():
+            return torch.cat([model(chunk) for chunk in chunks])
+    with torch.no_grad(), autocast(exp, x.device):
+        return torch.cat([model(to_layout(exp, chunk)).float() for chunk in chunks])
 
 
-def _loss_and_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    logits = predict_logits(model, x)
+def _loss_and_accuracy(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, exp: Experiment
+) -> tuple[float, float]:
+    logits = predict_logits(model, x, exp)
     predicted = probabilities(logits).argmax(1)
     return loss_fn(logits, y).item(), (predicted == y).float().mean().item()
 
@@ -135,8 +158,16 @@ def train(
     progress: bool = False,
 ) -> TrainOutcome:
     """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
+    with _precision(exp, data.x_train.device):
+        return _train(exp, data, on_epoch, after_epoch, progress)
+
+
+def _train(
+    exp: Experiment, data: TensorData, on_epoch: EpochCallback | None,
+    after_epoch: ModelCallback | None, progress: bool,
+) -> TrainOutcome:
     device = data.x_train.device
-    model = build_model(exp, data).to(device)
+    model = model_layout(exp, build_model(exp, data).to(device))
     fitter = model if isinstance(model, EpochFitter) else None
     optimizer = None if fitter is not None else make_optimizer(exp, model)
     generator = torch.Generator(device=device).manual_seed(exp.seed)
@@ -169,7 +200,7 @@ def train(
         samples_seen += seen
 
         start = time.perf_counter()
-        val_loss, val_accuracy = _loss_and_accuracy(model, data.x_val, data.y_val)
+        val_loss, val_accuracy = _loss_and_accuracy(model, data.x_val, data.y_val, exp)
         eval_seconds += time.perf_counter() - start
         record = EpochRecord(epoch, train_loss, train_accuracy, val_loss, val_accuracy,
                              samples_seen, epoch_seconds)
@@ -208,9 +239,10 @@ def _train_epoch(
     seen = 0
     for step in range(steps):
         index = order[step * bs : (step + 1) * bs]
-        xb, yb = x[index], y[index]
-        logits = model(xb)
-        loss = loss_fn(logits, yb)
+        xb, yb = to_layout(exp, x[index]), y[index]
+        with autocast(exp, x.device):
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
         extra = penalty(exp, model)
         objective = loss if extra is None else loss + extra
         optimizer.zero_grad(set_to_none=True)
@@ -231,7 +263,8 @@ def _predicted(logits: torch.Tensor) -> torch.Tensor:
 
 def evaluate(model: nn.Module, data: TensorData, exp: Experiment) -> dict[str, Any]:
     """Test-split metrics and test loss."""
-    logits = predict_logits(model, data.x_test)
+    with _precision(exp, data.x_test.device):
+        logits = predict_logits(model, data.x_test, exp)
     probs = probabilities(logits).cpu().numpy()
     metrics = classification_metrics(data.y_test.cpu().numpy(), probs, data.classes)
     metrics["loss"] = loss_fn(logits, data.y_test).item()

@@ -1,4 +1,4 @@
-"""Shared fixtures for ablab's own tests."""
+"""Shared fixtures for ablab's own tests: PostgreSQL, where the real data is, a session cache."""
 
 from __future__ import annotations
 

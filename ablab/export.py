@@ -1,0 +1,141 @@
+"""`python -m ablab export`: one session's rows as a flat table (CSV or Parquet), the format
+baselines are kept in (results/baselines/)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
+
+from ablab.store import RunStore, StoreError, open_store
+
+ID_COLUMNS = ["session_id", "study", "variant", "seed", "key", "cell_key", "status", "profile",
+              "device", "amp", "tf32", "channels_last"]
+ENVIRONMENT_COLUMNS = ["torch", "git_sha", "git_dirty"]
+# Stored metric names that would be ambiguous as bare columns.
+RENAMED = {"accuracy": "test_accuracy", "loss": "test_loss"}
+FORMATS = (".csv", ".parquet")
+TEXT_COLUMNS = ("session_id", "study", "variant", "key", "cell_key", "status")
+
+
+class ExportError(ValueError):
+    """Bad input to export or compare: one line naming what was wrong."""
+
+
+def _scalars(values: dict[str, Any]) -> dict[str, float]:
+    """The numeric entries of a metrics or timings dict (flags and nested tables left out)."""
+    found: dict[str, float] = {}
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | None):
+            continue
+        found[RENAMED.get(name, name)] = math.nan if value is None else float(value)
+    return found
+
+
+def flatten(row: dict[str, Any]) -> dict[str, Any]:
+    """One stored row as flat columns: identity, the GPU options, environment, scalar metrics
+    and timings (stored nulls, e.g. a target never reached, become NaN)."""
+    experiment, environment = row["experiment"], row["environment"] or {}
+    flat: dict[str, Any] = {name: row[name] for name in
+                            ("session_id", "study", "variant", "seed", "key", "cell_key",
+                             "status")}
+    flat["profile"] = experiment.get("profile")
+    flat["device"] = str(experiment.get("device", "")).partition(":")[0]
+    flat["amp"] = experiment.get("amp", "none")
+    flat["tf32"] = bool(experiment.get("tf32", False))
+    flat["channels_last"] = bool(experiment.get("channels_last", False))
+    flat.update({name: environment.get(name) for name in ENVIRONMENT_COLUMNS})
+    flat.update(_scalars(row["metrics"] or {}))
+    flat.update(_scalars(row["timings"] or {}))
+    return flat
+
+
+def session_rows(store: RunStore, session: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """(session id, its rows): the named session, else the newest one. ExportError when the
+    database has no rows or that session has none."""
+    try:
+        sessions = store.sessions()
+        if session is None:
+            if not sessions:
+                raise ExportError(f"database {store.url} has no sessions")
+            session = sessions[-1]
+        rows = store.rows(session=session)
+    except (StoreError, SQLAlchemyError) as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise ExportError(f"cannot read database {store.url}: {reason}") from error
+    if not rows:
+        known = ", ".join(sessions[-3:]) or "none"
+        raise ExportError(f"session {session!r} has no rows in {store.url} (newest: {known})")
+    return session, rows
+
+
+def session_frame(url: str | None, session: str | None) -> tuple[str, pd.DataFrame]:
+    """(session id, one flat row per cell and seed) from the database at `url`."""
+    store = open_store(url)
+    try:
+        session, rows = session_rows(store, session)
+    finally:
+        store.close()
+    return session, pd.DataFrame([flatten(row) for row in rows])
+
+
+def check_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ExportError(f"{path}: unknown format {suffix or '(none)'!r}; use .csv or .parquet")
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """CSV or Parquet by the extension, written to a temporary name and then renamed."""
+    suffix = check_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    if suffix == ".csv":
+        frame.to_csv(partial, index=False)
+    else:
+        frame.to_parquet(partial, index=False)
+    partial.replace(path)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """An exported table; ExportError when it is missing, unreadable or of unknown format."""
+    suffix = check_format(path)
+    if not path.is_file():
+        raise ExportError(f"{path}: no such file")
+    try:
+        if suffix == ".csv":
+            # Names and hashes stay text: a variant "1e-3" or an all-digit key must not
+            # become a number.
+            return pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+        return pd.read_parquet(path)
+    except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ExportError(f"{path}: cannot read it: {first}") from error
+
+
+def main(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    check_format(out)
+    session, frame = session_frame(args.db, args.session)
+    write_table(frame, out)
+    print(f"wrote {len(frame)} rows of session {session} to {out}")
+    return 0
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "export", help="a session's rows as CSV or Parquet (the baseline format)",
+        description="Write one session's rows, one column per field and scalar metric.")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="output file; .csv or .parquet picks the format")
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="results database (default ABLAB_DB or sqlite:///results/ablab.db)")
+    parser.add_argument("--session", default=None, metavar="ID",
+                        help="session id (default: the newest session)")
+    parser.set_defaults(func=main)

@@ -1,0 +1,97 @@
+"""The regression gate's Markdown: verdict table, then the cells only one side has."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tabulate import tabulate
+
+if TYPE_CHECKING:
+    from ablab.compare import Thresholds, Verdict
+
+Cell = tuple[str, ...]  # (study, variant, cell_key)
+HEADERS = ["study", "variant", "metric", "baseline", "this run", "change", "allowed", "p",
+           "verdict"]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Cells on one side only. `changed`: same study and variant, another experiment key (the
+    experiment was edited, so the baseline must be refreshed)."""
+
+    lost: list[Cell]  # in the baseline, not in this run
+    new: list[Cell]  # in this run, not in the baseline
+    changed: list[tuple[Cell, Cell]]  # (baseline cell, this run's cell)
+
+    @classmethod
+    def between(cls, baseline: set[Cell], current: set[Cell]) -> Missing:
+        only_base, only_current = sorted(baseline - current), sorted(current - baseline)
+        current_names = {cell[:2]: cell for cell in only_current}
+        changed = [(cell, current_names[cell[:2]]) for cell in only_base
+                   if cell[:2] in current_names]
+        moved = {new for _, new in changed}
+        return cls([c for c in only_base if c[:2] not in current_names],
+                   [c for c in only_current if c not in moved], changed)
+
+    @property
+    def any_lost(self) -> bool:
+        return bool(self.lost or self.changed)
+
+
+def _name(cell: Cell) -> str:
+    return f"{cell[0]}/{cell[1]}"
+
+
+def _headline(verdicts: Sequence[Verdict], missing: Missing, failed: bool,
+              fail_missing: bool) -> str:
+    cells = {(v.study, v.variant) for v in verdicts}
+    regressed = sorted({_name((v.study, v.variant)) for v in verdicts if v.regressed})
+    lost = len(missing.lost) + len(missing.changed)
+    text = f"**{'FAIL' if failed else 'PASS'}**: {len(cells)} cells compared, "
+    text += f"{len(regressed)} regressed" + (f" ({', '.join(regressed)})" if regressed else "")
+    if lost:
+        text += f"; {lost} baseline cells missing or changed"
+        text += " (fails with --fail-missing)" if not fail_missing else ""
+    return text + f"; {len(missing.new)} new."
+
+
+def _rules(limits: Thresholds) -> str:
+    speed = (f"speed gated at {limits.speed_ratio}x slower" if limits.speed
+             else "speed not gated (use --speed)")
+    return (f"Rule: worse by more than the floor (accuracy {limits.floor}, epochs to target "
+            f"{limits.epochs_floor}) and by more than {limits.k} baseline standard errors or a "
+            f"one-sided Welch test at p < {limits.alpha}; {speed}.")
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    return [f"\n## {title}\n", *lines] if lines else []
+
+
+def markdown(source: str, baseline: str, verdicts: Sequence[Verdict], missing: Missing,
+             limits: Thresholds, failed: bool, fail_missing: bool) -> str:
+    """The whole report: headline, rule, verdict table, missing / changed / new cells."""
+    rows = [[v.study, v.variant, v.metric, v.baseline, v.current, v.change, v.allowed, v.p,
+             v.verdict] for v in verdicts]
+    parts = [f"# Regression gate: {source} against {baseline}\n",
+             _headline(verdicts, missing, failed, fail_missing), "", _rules(limits), ""]
+    if rows:
+        parts.append(tabulate(rows, HEADERS, tablefmt="github"))
+    parts += _section("Missing from this run (in the baseline)",
+                      [f"- {_name(c)} (cell_key {c[2]})" for c in missing.lost])
+    parts += _section("Experiment changed (refresh the baseline if intended)",
+                      [f"- {_name(b)}: cell_key {b[2]} -> {c[2]}" for b, c in missing.changed])
+    parts += _section("New in this run (not in the baseline)",
+                      [f"- {_name(c)} (cell_key {c[2]})" for c in missing.new])
+    return "\n".join(parts) + "\n"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write to a temporary name, then rename: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    partial.replace(path)

@@ -145,8 +145,7 @@ def _loss_and_accuracy(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, exp: Experiment
 ) -> tuple[float, float]:
     logits = predict_logits(model, x, exp)
-    predicted = probabilities(logits).argmax(1)
-    return loss_fn(logits, y).item(), (predicted == y).float().mean().item()
+    return loss_fn(logits, y).item(), (_predicted(logits) == y).float().mean().item()
 
 
 def train(
@@ -249,8 +248,8 @@ def _train_epoch(
         objective.backward()
         optimizer.step()
         with torch.no_grad():
-            loss_sum += loss * len(yb)
-            correct += (_predicted(logits) == yb).sum()
+            loss_sum.add_(loss, alpha=len(yb))
+            correct.add_((_predicted(logits) == yb).sum())
         seen += len(yb)
     return loss_sum, correct, seen
 

@@ -56,15 +56,16 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def session_rows(store: RunStore, session: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """(session id, its rows): the named session, else the newest one. ExportError when the
-    database has no rows or that session has none."""
+    """(session id, its ablation rows): the named session, else the newest one. Optuna trial
+    rows are left out: a search draws other trials on every run, so they have no baseline.
+    ExportError when the database has no rows or that session has none."""
     try:
         sessions = store.sessions()
         if session is None:
             if not sessions:
                 raise ExportError(f"database {store.url} has no sessions")
             session = sessions[-1]
-        rows = store.rows(session=session)
+        rows = [row for row in store.rows(session=session) if row["trial"] is None]
     except (StoreError, SQLAlchemyError) as error:
         reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
         raise ExportError(f"cannot read database {store.url}: {reason}") from error

@@ -157,3 +157,13 @@ def test_unusable_databases_fail_in_one_line(url: str, message: str) -> None:
     with pytest.raises(StoreError, match=message) as error, open_store(url) as store:
         store.check()
     assert "\n" not in str(error.value)
+
+
+def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> None:
+    from ablab.export import session_rows
+
+    with open_store(f"sqlite:///{tmp_path / 'runs.db'}") as store:
+        store.append(make_row(session, 1))
+        store.append(make_row(session, 2, trial=0))
+        _, rows = session_rows(store, session)
+    assert [r["seed"] for r in rows] == [1]

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 MODULES = ("init", "penalty", "dropout", "batchnorm", "batch_size", "hidden_units",
            "learning_rate", "activation", "window", "augmentation", "epochs", "architecture",
-           "library_baseline")
+           "library_baseline", "split_ratio")
 
 
 def collect(*args: str) -> list[str]:

@@ -12,21 +12,15 @@ import pytest
 from ablab.checks import check_learned
 from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
+from ablations.setups import s1_cnn
 
 STUDY = "dropout"
 CONTROL = "none"  # what the report compares every variant with: no dropout
 
 
 def base(profile: str) -> Experiment:
-    """S1's CNN with He init. smoke: digits, 10 epochs. full: malaria cells at 32x32, single
-    sigmoid output; Adam 1e-3, batch 64, 10 epochs."""
-    if profile == "smoke":
-        return Experiment(dataset="digits", model="cnn",
-                          model_kwargs={"channels": (16, 32), "linear": (64,)},
-                          init="he", optimizer="adam", lr=1e-3, batch_size=64, epochs=10)
-    return Experiment(dataset="malaria", dataset_kwargs={"size": 32}, model="cnn",
-                      model_kwargs={"channels": (16, 32), "linear": (64,), "output": "sigmoid"},
-                      init="he", optimizer="adam", lr=1e-3, batch_size=64, epochs=10)
+    """S1's CNN with He init (ablations/setups.py): digits in smoke, malaria cells in full."""
+    return s1_cnn(profile)
 
 
 RATES = (0.2, 0.4, 0.5)

@@ -10,29 +10,15 @@ import pytest
 from ablab.checks import check_learned
 from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
+from ablations.setups import s3_models
 
 STUDY = "epochs"
 CONTROL = "mlp-5"  # what the report compares every variant with: S3's shorter run
 
 
 def base(profile: str) -> dict[str, Experiment]:
-    """S3's MLP (128-64, ReLU, dropout 0.3) and CNN ([3x3 conv x4, batch norm, ReLU, max pool]
-    x2, linear to 10), Adam 1e-3, batch 32. smoke: digits, 16 filters, 'same' padding (8x8).
-    full: MNIST, 'valid' convolutions as written."""
-    if profile == "smoke":
-        data = Experiment(dataset="digits", optimizer="adam", lr=1e-3, batch_size=32)
-        channels, padding = (16, 16), 1  # 4 filters on 8x8 digits leave 16 features
-    else:
-        data = Experiment(dataset="mnist", optimizer="adam", lr=1e-3, batch_size=32)
-        channels, padding = (4, 4), 0
-    return {
-        "mlp": dataclasses.replace(data, model="mlp", dropout=0.3,
-                                   model_kwargs={"hidden": (128, 64), "activation": "relu"}),
-        "cnn": dataclasses.replace(data, model="cnn",
-                                   model_kwargs={"channels": channels, "kernel": 3,
-                                                 "padding": padding, "batch_norm": True,
-                                                 "linear": ()}),
-    }
+    """S3's MLP and CNN (ablations/setups.py), batch 32."""
+    return s3_models(profile, batch_size=32)
 
 
 LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (about 0.1)

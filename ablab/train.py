@@ -1,4 +1,5 @@
-"""The training loop: whole dataset on the device, randperm batches, one host sync per epoch.
+"""The training loop: whole dataset on the device, randperm batches, no host sync inside an
+epoch: its training sums and its validation metrics are each read once, at its end.
 
 No pytest here: the plugin, Optuna searches and a notebook all call `train` and `evaluate`.
 """
@@ -118,25 +119,24 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, y)
 
 
-def penalty(exp: Experiment, model: nn.Module) -> torch.Tensor | None:
-    """L1 or L2 penalty on the weights (not biases or norm scales), scaled by penalty_weight."""
+def penalized(model: nn.Module) -> list[torch.Tensor]:
+    """The parameters L1 / L2 penalties apply to: weights, not biases or norm scales."""
+    return [p for p in model.parameters() if p.dim() > 1]
+
+
+def penalty(exp: Experiment, weights: list[torch.Tensor]) -> torch.Tensor | None:
+    """L1 or L2 penalty on `weights` (see `penalized`), scaled by penalty_weight."""
     if exp.penalty == "none":
         return None
-    weights = [p for p in model.parameters() if p.dim() > 1]
     power = 1 if exp.penalty == "l1" else 2
     total = torch.stack([p.abs().pow(power).sum() for p in weights]).sum()
     return exp.penalty_weight * total
 
 
-def predict_logits(
-    model: nn.Module, x: torch.Tensor, exp: Experiment | None = None
-) -> torch.Tensor:
+def predict_logits(model: nn.Module, x: torch.Tensor, exp: Experiment) -> torch.Tensor:
     """Float32 logits for `x` in evaluation mode, in chunks (with `exp`'s autocast and layout)."""
     model.eval()
     chunks = [x[i : i + EVAL_BATCH] for i in range(0, len(x), EVAL_BATCH)]
-    if exp is None:
-        with torch.no_grad():
-            return torch.cat([model(chunk) for chunk in chunks])
     with torch.no_grad(), autocast(exp, x.device):
         return torch.cat([model(to_layout(exp, chunk)).float() for chunk in chunks])
 
@@ -145,7 +145,9 @@ def _loss_and_accuracy(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, exp: Experiment
 ) -> tuple[float, float]:
     logits = predict_logits(model, x, exp)
-    return loss_fn(logits, y).item(), (_predicted(logits) == y).float().mean().item()
+    accuracy = (_predicted(logits) == y).double().mean()
+    loss, accuracy_value = torch.stack([loss_fn(logits, y).double(), accuracy]).tolist()
+    return loss, accuracy_value  # one host read for both
 
 
 def train(
@@ -192,8 +194,9 @@ def _train(
         else:
             assert optimizer is not None
             loss_sum, correct, seen = _train_epoch(exp, model, optimizer, data, generator, steps)
-            train_loss = loss_sum.item() / seen  # the epoch's one host sync
-            train_accuracy = correct.item() / seen
+            # The epoch's one read of its training sums (float64: exact for the count).
+            total_loss, total_correct = torch.stack([loss_sum.double(), correct.double()]).tolist()
+            train_loss, train_accuracy = total_loss / seen, total_correct / seen
         epoch_seconds = time.perf_counter() - start
         train_seconds += epoch_seconds
         samples_seen += seen
@@ -231,6 +234,7 @@ def _train_epoch(
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """One pass over a fresh permutation; sums stay on the device (no per-step sync)."""
     model.train()
+    weights = penalized(model)
     x, y, bs = data.x_train, data.y_train, exp.batch_size
     order = torch.randperm(len(y), device=x.device, generator=generator)
     loss_sum = torch.zeros((), device=x.device)
@@ -242,7 +246,7 @@ def _train_epoch(
         with autocast(exp, x.device):
             logits = model(xb)
             loss = loss_fn(logits, yb)
-        extra = penalty(exp, model)
+        extra = penalty(exp, weights)
         objective = loss if extra is None else loss + extra
         optimizer.zero_grad(set_to_none=True)
         objective.backward()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -86,15 +87,18 @@ def test_one_host_sync_per_epoch_not_per_step(
     digits: TensorData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    original = torch.Tensor.item
+    original_item, original_tolist = torch.Tensor.item, torch.Tensor.tolist
 
-    def counting_item(self: torch.Tensor) -> float | int | bool:
-        # Only ablab's own reads count: Adam keeps its step counters as CPU scalars.
-        nonlocal calls
-        calls += sys._getframe(1).f_globals["__name__"].startswith("ablab")
-        return original(self)
+    def counting(original: Any) -> Any:
+        def read(self: torch.Tensor) -> Any:
+            # Only ablab's own reads count: Adam keeps its step counters as CPU scalars.
+            nonlocal calls
+            calls += sys._getframe(1).f_globals["__name__"].startswith("ablab")
+            return original(self)
+        return read
 
-    monkeypatch.setattr(torch.Tensor, "item", counting_item)
+    monkeypatch.setattr(torch.Tensor, "item", counting(original_item))
+    monkeypatch.setattr(torch.Tensor, "tolist", counting(original_tolist))
     exp = dataclasses.replace(FAST, batch_size=16, epochs=2)  # ~75 steps per epoch
     train(exp, digits)
     assert calls <= 2 * 4  # train loss, train accuracy, val loss, val accuracy per epoch

@@ -7,6 +7,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from ablab.store import StoreError, resolve_url
+
 # Modules providing `add_parser(subparsers)`, which registers a subcommand and sets `func`
 # (a callable taking the parsed arguments and returning the exit code).
 COMMANDS: list[str] = [
@@ -31,9 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (CommandError, ValueError) as error:
-        print(f"ablab {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    except (CommandError, ValueError, StoreError) as error:
+        message = str(error)
+    except SQLAlchemyError as error:  # a database that answers but cannot be read
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        message = f"cannot read {resolve_url(getattr(args, 'db', None))}: {reason}"
+    print(f"ablab {args.command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

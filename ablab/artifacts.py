@@ -18,6 +18,7 @@ import torch
 from sqlalchemy.engine import make_url
 from torch import nn
 
+from ablab.atomic import atomic_path
 from ablab.data import TensorData
 from ablab.metrics import probabilities
 from ablab.spec import EpochRecord
@@ -147,11 +148,8 @@ class ArtifactCapture:
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Compressed `.npz` under a temporary name, then renamed: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("wb") as handle:
+    with atomic_path(path) as partial, partial.open("wb") as handle:
         np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
-    partial.replace(path)
 
 
 def load_artifacts(record: dict[str, Any] | None, root: Path | None = None) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
+from ablab.atomic import write_text
 from ablab.export import ExportError, read_table, session_frame
-from ablab.gate_table import Missing, markdown, write_text
+from ablab.gate_table import Missing, markdown
 
 CELL = ["study", "variant", "cell_key"]
 REQUIRED = [*CELL, "seed", "status", "test_accuracy"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
 
-from ablab.store import RunStore, StoreError, open_store
+from ablab.atomic import atomic_path
+from ablab.store import RunStore, open_store
 
 ID_COLUMNS = ["session_id", "study", "variant", "seed", "key", "cell_key", "status", "profile",
               "device", "amp", "tf32", "channels_last"]
@@ -59,16 +58,12 @@ def session_rows(store: RunStore, session: str | None) -> tuple[str, list[dict[s
     """(session id, its ablation rows): the named session, else the newest one. Optuna trial
     rows are left out: a search draws other trials on every run, so they have no baseline.
     ExportError when the database has no rows or that session has none."""
-    try:
-        sessions = store.sessions()
-        if session is None:
-            if not sessions:
-                raise ExportError(f"database {store.url} has no sessions")
-            session = sessions[-1]
-        rows = [row for row in store.rows(session=session) if row["trial"] is None]
-    except (StoreError, SQLAlchemyError) as error:
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        raise ExportError(f"cannot read database {store.url}: {reason}") from error
+    sessions = store.sessions()
+    if session is None:
+        if not sessions:
+            raise ExportError(f"database {store.url} has no sessions")
+        session = sessions[-1]
+    rows = [row for row in store.rows(session=session) if row["trial"] is None]
     if not rows:
         known = ", ".join(sessions[-3:]) or "none"
         raise ExportError(f"session {session!r} has no rows in {store.url} (newest: {known})")
@@ -95,13 +90,11 @@ def check_format(path: Path) -> str:
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """CSV or Parquet by the extension, written to a temporary name and then renamed."""
     suffix = check_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    if suffix == ".csv":
-        frame.to_csv(partial, index=False)
-    else:
-        frame.to_parquet(partial, index=False)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        if suffix == ".csv":
+            frame.to_csv(partial, index=False)
+        else:
+            frame.to_parquet(partial, index=False)
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -12,6 +12,8 @@ from typing import Any
 
 import matplotlib
 
+from ablab.atomic import atomic_path
+
 matplotlib.use("Agg")  # no display on CI machines and GPU nodes
 
 import matplotlib.pyplot as plt
@@ -32,14 +34,11 @@ History = Sequence[Mapping[str, float | None]]  # stored rows hold None for NaN
 
 def save(fig: Figure, path: Path) -> Path:
     """Write the PNG under a temporary name, then rename; close the figure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
     try:
-        with partial.open("wb") as handle:
-            fig.savefig(handle, format="png", dpi=DPI, bbox_inches="tight")
+        with atomic_path(path) as partial:
+            fig.savefig(partial, format="png", dpi=DPI, bbox_inches="tight")
     finally:
         plt.close(fig)
-    partial.replace(path)
     return path
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tabulate import tabulate
@@ -89,9 +87,3 @@ def markdown(source: str, baseline: str, verdicts: Sequence[Verdict], missing: M
     return "\n".join(parts) + "\n"
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write to a temporary name, then rename: never a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(text)
-    partial.replace(path)

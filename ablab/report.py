@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
 from tabulate import tabulate
 
+from ablab.atomic import write_text
 from ablab.claims import ALPHA
 from ablab.report_stats import as_float, rows_frame, study_summary
 from ablab.spec import STATUSES
-from ablab.store import RunStore, StoreError, open_store
+from ablab.store import RunStore, open_store
 
 
 @dataclass(frozen=True)
@@ -212,9 +212,7 @@ def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: s
     text = report_markdown(rows, sessions, command, figures, searches)
     path = out / "REPORT.md"
     out.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name("REPORT.md.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    write_text(path, text)
     return path
 
 
@@ -250,17 +248,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        store = open_store(args.db)
-    except StoreError as error:
-        raise ValueError(str(error)) from None
-    try:
+    with open_store(args.db) as store:  # a bad URL is a one-line error in ablab.__main__
         path = _report(store, args)
-    except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        raise ValueError(f"cannot read {store.url}: {reason}") from None
-    finally:
-        store.close()
     print(f"wrote {path}")
     return 0
 

@@ -24,7 +24,7 @@ from ablab.search import SEARCHES, Search, SearchOptions, get_search, run_search
 from ablab.search_backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, PRUNERS, open_storage
 from ablab.session import Session
 from ablab.spec import PROFILES, check_device
-from ablab.store import SqlStore, StoreError, open_store
+from ablab.store import SqlStore, open_store
 from ablab.train import resolve_device
 
 
@@ -139,15 +139,9 @@ def main(args: argparse.Namespace) -> int:
     load_builtins()
     _validate(args)
     search = get_search(args.search)
-    try:
-        store = open_store(args.db)
+    with open_store(args.db) as store:  # a bad URL is a one-line error in ablab.__main__
         store.check()
-    except StoreError as error:
-        raise ValueError(str(error)) from None
-    try:
         return _run(args, search, store)
-    finally:
-        store.close()
 
 
 def _run(args: argparse.Namespace, search: Search, store: SqlStore) -> int:

@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy.engine import make_url
 from tabulate import tabulate
 
+from ablab.atomic import atomic_path
 from ablab.search import COMMAND_ATTR, METRIC, SEARCH_ATTR
 from ablab.store import open_store
 
@@ -170,7 +171,5 @@ def _provenance(study: optuna.Study, rows: Iterable[dict[str, Any]]) -> str:
 def _save(figure: Figure, path: Path, provenance: str) -> None:
     """Write the PNG (provenance in its footer) under a temporary name, then rename."""
     figure.supxlabel(provenance, fontsize=6, wrap=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    figure.savefig(partial, format="png", dpi=120)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        figure.savefig(partial, format="png", dpi=120)

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from ablab.artifacts import ArtifactCapture, artifacts_root, check_artifacts
+from ablab.atomic import atomic_path
 from ablab.data import TensorData, default_cache, load_data
 from ablab.environment import environment
 from ablab.naming import config_name
@@ -122,12 +123,9 @@ class Session:
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None
         assert result.model is not None
-        folder = self.save_models / cell.study
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{config_name(result.experiment)}.pt"
-        partial = path.with_suffix(".pt.partial")
-        torch.save(result.model.state_dict(), partial)
-        partial.replace(path)  # never leave a half-written checkpoint under the final name
+        path = self.save_models / cell.study / f"{config_name(result.experiment)}.pt"
+        with atomic_path(path) as partial:  # never a half-written checkpoint under the name
+            torch.save(result.model.state_dict(), partial)
 
 
 def result_from_row(row: dict[str, Any]) -> RunResult:

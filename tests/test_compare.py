@@ -170,6 +170,8 @@ def test_missing_new_and_changed_cells_are_listed(
         ("session", "session 'nope' has no rows"),
         ("format", "unknown format '.txt'"),
         ("metric", "--metric nope: no such column"),
+        ("url", "database URL 'nosuchdb://x' is not usable"),
+        ("unreachable", "cannot read postgresql://postgres@127.0.0.1:1/x: "),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -188,6 +190,10 @@ def test_bad_input_exits_2_with_one_line(
         extra = ["--session", "nope"]
     elif setup == "format":
         baseline = str(tmp_path / "baseline.txt")
+    elif setup == "url":
+        db = "nosuchdb://x"
+    elif setup == "unreachable":
+        db = "postgresql://postgres@127.0.0.1:1/x"
     else:
         extra += ["--metric", "nope"]
     assert compare("--baseline", baseline, "--db", db, *extra) == 2
@@ -195,7 +201,8 @@ def test_bad_input_exits_2_with_one_line(
     assert err.startswith("ablab compare: error: "), err
     assert message in err, err
     assert err.count("\n") == 1
-    assert not (tmp_path / "empty.db").exists()  # reading never creates a database
+    if setup == "empty":
+        assert not (tmp_path / "empty.db").exists()  # reading never creates a database
 
 
 def test_export_of_empty_database_exits_2(

@@ -61,7 +61,7 @@ def paired_comparison(
         raise ValueError(f"a paired comparison needs two equal-length samples of n >= 2; "
                          f"got {len(a)} and {len(b)}")
     diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    mean, low, high, p_value = _mean_ci(diffs, alpha)
+    mean, low, high, p_value = t_interval(diffs, alpha)
     return Comparison(a_name, b_name, metric, len(diffs), float(np.mean(a)), float(np.mean(b)),
                       mean, low, high, p_value, alpha)
 
@@ -113,12 +113,12 @@ def trend_test(
     positions = np.arange(table.shape[0], dtype=float)
     centred = positions - positions.mean()
     slopes = centred @ (table - table.mean(axis=0)) / float(centred @ centred)
-    mean, low, high, p_value = _mean_ci(slopes, alpha)
+    mean, low, high, p_value = t_interval(slopes, alpha)
     return Trend(tuple(names), metric, int(table.shape[1]), tuple(map(float, table.mean(axis=1))),
                  mean, low, high, p_value, alpha)
 
 
-def _mean_ci(sample: np.ndarray, alpha: float) -> tuple[float, float, float, float]:
+def t_interval(sample: np.ndarray, alpha: float) -> tuple[float, float, float, float]:
     """Mean, two-sided (1 - alpha) t interval and the t-test p-value against 0."""
     n = len(sample)
     if n < 2:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -96,17 +95,6 @@ def _labels(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.int64))
 
 
-def fingerprint_files(paths: list[Path]) -> str:
-    """Content hash of source files, so a changed file is a different dataset."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
-
-
 def default_cache() -> Path:
     """`ABLAB_CACHE`, else the user's cache folder."""
     explicit = os.environ.get("ABLAB_CACHE")
@@ -139,3 +127,29 @@ def load_data(
         x, y = augment(data.x_train, data.y_train, exp.augmentation, exp.seed)
         data = replace(data, x_train=x, y_train=y)
     return data
+
+
+def keep_classes(
+    x: np.ndarray, y: np.ndarray, classes: tuple[int, ...], dataset: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Only the samples of `classes`, relabelled 0.. in the order given."""
+    if len(set(classes)) != len(classes) or not set(classes) <= set(range(10)) or not classes:
+        raise ValueError(f"{dataset}: classes={classes} must be distinct labels from 0 to 9")
+    lookup = np.full(10, -1, dtype=np.int64)
+    lookup[list(classes)] = np.arange(len(classes))
+    keep = lookup[y] >= 0
+    return x[keep], lookup[y[keep]]
+
+
+def stratified_subset(
+    x: np.ndarray, y: np.ndarray, size: int, seed: int, dataset: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """`size` training samples with the class shares of the whole training split."""
+    classes = len(np.unique(y))
+    if not 2 * classes <= size <= len(y):
+        raise ValueError(f"{dataset}: train_subset={size} must be between {2 * classes} and "
+                         f"{len(y)}")
+    if size == len(y):
+        return x, y
+    x_sub, _, y_sub, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
+    return x_sub, y_sub

@@ -13,8 +13,6 @@ import pandas as pd
 from ablab.atomic import atomic_path
 from ablab.store import RunStore, open_store
 
-ID_COLUMNS = ["session_id", "study", "variant", "seed", "key", "cell_key", "status", "profile",
-              "device", "amp", "tf32", "channels_last"]
 ENVIRONMENT_COLUMNS = ["torch", "git_sha", "git_dirty"]
 # Stored metric names that would be ambiguous as bare columns.
 RENAMED = {"accuracy": "test_accuracy", "loss": "test_loss"}

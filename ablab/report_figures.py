@@ -19,6 +19,7 @@ import pandas as pd
 from ablab import figures
 from ablab.artifacts import load_artifacts
 from ablab.report import FigureRef, asked
+from ablab.report_stats import as_float
 
 
 def _slug(text: str) -> str:
@@ -57,7 +58,7 @@ def study_figures(study: str, rows: Sequence[dict[str, Any]], summary: pd.DataFr
                            f"line = mean over seeds, band = ± 1 std.")
     path = figures.metric_bars(
         variants, list(summary["acc_mean"]), list(summary["acc_low"]), list(summary["acc_high"]),
-        [[r["metrics"].get("accuracy") or np.nan for r in by_variant[v]] for v in variants],
+        [[as_float(r["metrics"].get("accuracy")) for r in by_variant[v]] for v in variants],
         draw.path("accuracy"), title=f"{study}: test accuracy per variant",
         control=str(summary.loc[summary["is_control"], "variant"].iloc[0]),
         best=next((str(v) for v in summary.loc[summary["best"], "variant"]), None))

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ablab.claims import ALPHA, Comparison, holm, paired_comparison
+from ablab.claims import ALPHA, Comparison, holm, paired_comparison, t_interval
 from ablab.session import CONTROL_PARAM
 from ablab.spec import STATUSES
 
@@ -67,12 +66,10 @@ def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
     n = len(finite)
     if n == 0:
         return math.nan, math.nan, math.nan, math.nan, 0
-    mean = float(finite.mean())
     if n == 1:
-        return mean, math.nan, math.nan, math.nan, 1
-    std = float(finite.std(ddof=1))
-    half = float(stats.t.ppf(1 - ALPHA / 2, df=n - 1)) * std / math.sqrt(n)
-    return mean, std, mean - half, mean + half, n
+        return float(finite[0]), math.nan, math.nan, math.nan, 1
+    mean, low, high, _ = t_interval(finite, ALPHA)
+    return mean, float(finite.std(ddof=1)), low, high, n
 
 
 def _bounded(values: Sequence[float]) -> tuple[float, float, float, float, int]:

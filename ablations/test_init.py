@@ -42,6 +42,9 @@ def base(profile: str) -> dict[str, Experiment]:
 CHANCE_MARGIN = 0.05  # zeros may sit this far above the majority-class rate and still be "chance"
 # He and Xavier must beat chance by this much: digits' chance is 0.1, the malaria cells' 0.5.
 LEARN_MARGIN = {"smoke": 0.5, "full": 0.15}
+# PyTorch's default init must only beat chance: on the malaria cells (full profile) it trains
+# the MLP to 0.641 in 10 epochs (measured, seed 0; the CNN reaches 0.919), on digits to 0.935.
+DEFAULT_INIT_MARGIN = 0.05
 CONSTANT_LOSS_TOLERANCE = 0.05  # zeros' test loss within this of the class-prior entropy
 
 
@@ -65,7 +68,8 @@ def test_init(run: RunFixture, profile: str, model: str, init: str, seed: int) -
         if result.status != "diverged":
             check_finite(result)
     else:
-        check_learned(result, LEARN_MARGIN[profile] if init in ("he", "xavier") else 0.05)
+        check_learned(result, LEARN_MARGIN[profile] if init in ("he", "xavier")
+                      else DEFAULT_INIT_MARGIN)
 
 
 def test_he_beats_zero_weights(claim: ClaimFixture) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torchvision
 
-from ablab.data import DataContext, TensorData, split_validation
+from ablab.data import DataContext, TensorData, keep_classes, split_validation, stratified_subset
 from ablab.registry import register_dataset
 from ablab.sources import (
     Arrays,
@@ -96,8 +96,6 @@ def prepare(
     ctx: DataContext, key: str, folder: Path, binary: tuple[int, int] | None,
     train_subset: int | None,
 ) -> TensorData:
-    from datasets.mnist import keep_classes, stratified_subset
-
     a = cached_arrays(ctx, key, lambda: decode(folder))
     x_train, y_train, x_test, y_test = a["x_train"], a["y_train"], a["x_test"], a["y_test"]
     names = tuple(str(c) for c in a["classes"])

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import torchvision
-from sklearn.model_selection import train_test_split
 
-from ablab.data import DataContext, TensorData, split_validation
+from ablab.data import DataContext, TensorData, keep_classes, split_validation, stratified_subset
 from ablab.registry import register_dataset
 from ablab.sources import (
     Arrays,
@@ -63,15 +62,12 @@ def decode(paths: list[Path]) -> Arrays:
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 
 
-def raw_folder(ctx: DataContext, dataset: str, folder: str, downloader: Downloader) -> Path:
-    """The folder holding the IDX files: the data root's, else a download when allowed."""
+def raw_files(ctx: DataContext, dataset: str, folder: str, downloader: Downloader) -> list[Path]:
+    """The IDX files: the data root's, else a download when allowed."""
     needs = f"{folder}/raw/ with {', '.join(FILES)} (each may be .gz)"
     if ctx.root is not None:
-        raw = ctx.root / folder / "raw"
         try:
-            for name in FILES:
-                find_file(raw, name, dataset)
-            return raw
+            return [find_file(ctx.root / folder / "raw", name, dataset) for name in FILES]
         except DataUnavailable:
             if not ctx.download:
                 raise
@@ -79,7 +75,7 @@ def raw_folder(ctx: DataContext, dataset: str, folder: str, downloader: Download
         downloads = ctx.cache / "downloads"
         downloader(root=str(downloads), train=True, download=True)
         downloader(root=str(downloads), train=False, download=True)
-        return downloads / folder / "raw"
+        return [find_file(downloads / folder / "raw", name, dataset) for name in FILES]
     data_root(ctx, dataset, needs)  # raises: no root
     raise AssertionError("unreachable")
 
@@ -89,8 +85,7 @@ def load_idx_set(
     downloader: Downloader, classes: tuple[int, ...] | None, train_subset: int | None,
 ) -> TensorData:
     """Decode (or read from the cache), keep `classes`, subsample, carve the validation split."""
-    raw = raw_folder(ctx, dataset, folder, downloader)
-    paths = [find_file(raw, name, dataset) for name in FILES]
+    paths = raw_files(ctx, dataset, folder, downloader)
     key = fingerprint(dataset, paths, {})
     options = {"classes": classes, "train_subset": train_subset}
     return cached_split(ctx, key, options, lambda: prepare(
@@ -115,32 +110,6 @@ def prepare(
 def images(x: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1]."""
     return (x[:, None].astype(np.float32)) / 255.0
-
-
-def keep_classes(
-    x: np.ndarray, y: np.ndarray, classes: tuple[int, ...], dataset: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Only the samples of `classes`, relabelled 0.. in the order given."""
-    if len(set(classes)) != len(classes) or not set(classes) <= set(range(10)) or not classes:
-        raise ValueError(f"{dataset}: classes={classes} must be distinct labels from 0 to 9")
-    lookup = np.full(10, -1, dtype=np.int64)
-    lookup[list(classes)] = np.arange(len(classes))
-    keep = lookup[y] >= 0
-    return x[keep], lookup[y[keep]]
-
-
-def stratified_subset(
-    x: np.ndarray, y: np.ndarray, size: int, seed: int, dataset: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """`size` training samples with the class shares of the whole training split."""
-    classes = len(np.unique(y))
-    if not 2 * classes <= size <= len(y):
-        raise ValueError(f"{dataset}: train_subset={size} must be between {2 * classes} and "
-                         f"{len(y)}")
-    if size == len(y):
-        return x, y
-    x_sub, _, y_sub, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
-    return x_sub, y_sub
 
 
 @register_dataset

@@ -101,6 +101,7 @@ def build(
     name: str, input_shape: tuple[int, ...], num_classes: int, *, pretrained: bool,
     head_hidden: int, dropout: float, freeze_features: bool,
 ) -> nn.Module:
+    check(name, head_hidden, dropout)
     if len(input_shape) != 3:
         raise ValueError(f"{name} needs images (channels, height, width); this dataset has "
                          f"shape {input_shape}")
@@ -151,7 +152,6 @@ def vgg11(
     head_hidden: int = IMAGENET_HIDDEN, dropout: float = 0.5, freeze_features: bool = False,
 ) -> nn.Module:
     """torchvision VGG-11 (see the module notes for the adaptations)."""
-    check("vgg11", head_hidden, dropout)
     return build("vgg11", input_shape, num_classes, pretrained=pretrained,
                  head_hidden=head_hidden, dropout=dropout, freeze_features=freeze_features)
 
@@ -162,7 +162,6 @@ def vgg16(
     head_hidden: int = IMAGENET_HIDDEN, dropout: float = 0.5, freeze_features: bool = False,
 ) -> nn.Module:
     """torchvision VGG-16 (S5)."""
-    check("vgg16", head_hidden, dropout)
     return build("vgg16", input_shape, num_classes, pretrained=pretrained,
                  head_hidden=head_hidden, dropout=dropout, freeze_features=freeze_features)
 
@@ -173,7 +172,6 @@ def alexnet(
     head_hidden: int = IMAGENET_HIDDEN, dropout: float = 0.5, freeze_features: bool = False,
 ) -> nn.Module:
     """torchvision AlexNet (S6: pretrained=True, freeze_features=True, a small head_hidden)."""
-    check("alexnet", head_hidden, dropout)
     return build("alexnet", input_shape, num_classes, pretrained=pretrained,
                  head_hidden=head_hidden, dropout=dropout, freeze_features=freeze_features)
 

@@ -40,3 +40,13 @@ def s3_models(profile: str, **data_fields: Any) -> dict[str, Experiment]:
                                                  "padding": padding, "batch_norm": True,
                                                  "linear": ()}),
     }
+
+
+def s6_training(profile: str) -> Experiment:
+    """S6's training: an MLP with plain SGD, lr 0.1, batch 128. smoke: digits, 30 epochs.
+    full: a 10,000-image MNIST training subset (so wide nets can overfit), 100 epochs."""
+    if profile == "smoke":
+        return Experiment(dataset="digits", model="mlp", optimizer="sgd", lr=0.1,
+                          batch_size=128, epochs=30)
+    return Experiment(dataset="mnist", dataset_kwargs={"train_subset": 10_000}, model="mlp",
+                      optimizer="sgd", lr=0.1, batch_size=128, epochs=100)

@@ -11,6 +11,7 @@ import pytest
 from ablab.checks import check_finite, check_learned
 from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
+from ablations.setups import s6_training
 
 STUDY = "activation"
 CONTROL = "s3-relu"  # what the report compares every variant with: the write-ups' default
@@ -22,14 +23,10 @@ def base(profile: str) -> dict[str, Experiment]:
     MNIST training subset for 100 epochs."""
     s3 = Experiment(model="mlp", model_kwargs={"hidden": (128, 64)}, dropout=0.3,
                     optimizer="adam", lr=1e-3, batch_size=32)
-    s6 = Experiment(model="mlp", model_kwargs={"hidden": (256, 128, 64)}, optimizer="sgd",
-                    lr=0.1, batch_size=128)
+    s6 = dataclasses.replace(s6_training(profile), model_kwargs={"hidden": (256, 128, 64)})
     if profile == "smoke":
-        return {"s3": dataclasses.replace(s3, dataset="digits", epochs=10),
-                "s6": dataclasses.replace(s6, dataset="digits", epochs=30)}
-    return {"s3": dataclasses.replace(s3, dataset="mnist", epochs=5),
-            "s6": dataclasses.replace(s6, dataset="mnist",
-                                      dataset_kwargs={"train_subset": 10_000}, epochs=100)}
+        return {"s3": dataclasses.replace(s3, dataset="digits", epochs=10), "s6": s6}
+    return {"s3": dataclasses.replace(s3, dataset="mnist", epochs=5), "s6": s6}
 
 
 CELLS = [("s3", a) for a in ("relu", "sigmoid", "tanh")] + [

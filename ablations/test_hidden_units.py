@@ -11,6 +11,7 @@ import pytest
 from ablab.checks import check_learned
 from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
+from ablations.setups import s6_training
 
 STUDY = "hidden_units"
 CONTROL = "width-100"  # what the report compares every variant with: a mid-sized layer
@@ -22,14 +23,11 @@ def base(profile: str) -> dict[str, Experiment]:
     depth (S3): ReLU MLP, dropout 0.3, Adam 1e-3, batch 32. smoke: digits, 10 epochs.
     full: MNIST, 5 epochs."""
     if profile == "smoke":
-        width = Experiment(dataset="digits", optimizer="sgd", lr=0.1, batch_size=128, epochs=30)
         depth = Experiment(dataset="digits", optimizer="adam", lr=1e-3, batch_size=32,
                            epochs=10)
     else:
-        width = Experiment(dataset="mnist", dataset_kwargs={"train_subset": 10_000},
-                           optimizer="sgd", lr=0.1, batch_size=128, epochs=100)
         depth = Experiment(dataset="mnist", optimizer="adam", lr=1e-3, batch_size=32, epochs=5)
-    return {"width": dataclasses.replace(width, model="mlp"),
+    return {"width": s6_training(profile),
             "depth": dataclasses.replace(depth, model="mlp", dropout=0.3)}
 
 

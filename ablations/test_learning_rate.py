@@ -11,6 +11,7 @@ import pytest
 from ablab.checks import check_finite, check_learned
 from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
+from ablations.setups import s6_training
 
 STUDY = "learning_rate"
 CONTROL = "0.1"  # what the report compares every variant with: S6's rate for its other studies
@@ -19,13 +20,8 @@ CONTROL = "0.1"  # what the report compares every variant with: S6's rate for it
 def base(profile: str) -> Experiment:
     """One hidden ReLU layer of 100 units, plain SGD, batch 128. smoke: digits, 30 epochs.
     full: a 10,000-image MNIST training subset, 100 epochs."""
-    if profile == "smoke":
-        return Experiment(dataset="digits", model="mlp",
-                          model_kwargs={"hidden": (100,), "activation": "relu"},
-                          optimizer="sgd", batch_size=128, epochs=30)
-    return Experiment(dataset="mnist", dataset_kwargs={"train_subset": 10_000}, model="mlp",
-                      model_kwargs={"hidden": (100,), "activation": "relu"},
-                      optimizer="sgd", batch_size=128, epochs=100)
+    return dataclasses.replace(s6_training(profile),
+                               model_kwargs={"hidden": (100,), "activation": "relu"})
 
 
 LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (about 0.1)

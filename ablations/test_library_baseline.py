@@ -13,6 +13,7 @@ import pytest
 from ablab.checks import check_learned
 from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
+from ablations.setups import s6_training
 
 STUDY = "library_baseline"
 CONTROL = "sklearn-100-relu"
@@ -21,10 +22,7 @@ CONTROL = "sklearn-100-relu"
 def base(profile: str) -> Experiment:
     """Plain SGD, lr 0.1, batch 128. smoke: digits, 30 epochs. full: the 10,000-image MNIST
     training subset of S6's width study, 100 epochs."""
-    if profile == "smoke":
-        return Experiment(dataset="digits", optimizer="sgd", lr=0.1, batch_size=128, epochs=30)
-    return Experiment(dataset="mnist", dataset_kwargs={"train_subset": 10_000}, optimizer="sgd",
-                      lr=0.1, batch_size=128, epochs=100)
+    return s6_training(profile)
 
 
 CONFIGS = {"100-relu": ((100,), "relu"), "256x128x64-tanh": ((256, 128, 64), "tanh")}

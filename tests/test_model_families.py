@@ -24,18 +24,22 @@ from models.zoo import Upsampled, weights_path
 def test_ae_classifier_pretrains_then_classifies() -> None:
     exp = Experiment(dataset="digits", model="ae_classifier", epochs=5, lr=3e-3,
                      device="cpu",
-                     model_kwargs={"encoder": (32, 16), "head": 32, "pretrain_epochs": 3})
+                     model_kwargs={"encoder": (32, 16), "head": 32, "pretrain_epochs": 15})
     data = load_data(exp)
     result = run_experiment(exp, data)
     losses = result.metrics["pretrain"]["reconstruction_loss"]
-    assert len(losses) == 3
+    assert len(losses) == 15
     assert losses[-1] < losses[0]
     model = result.model
     assert isinstance(model, AEClassifier)
-    images = model.reconstruct(data.x_test[:5])
-    assert images.shape == data.x_test[:5].shape
-    assert 0.0 <= images.min()
-    assert images.max() <= 1.0
+    originals = data.x_test[:50]
+    images = model.reconstruct(originals)
+    assert images.shape == originals.shape
+    # The pretrained autoencoder reconstructs better than the mean training image does (after
+    # 3 pretraining epochs it did not yet: 0.073 against 0.070; after 15, 0.057).
+    mean_image = data.x_train.mean(0, keepdim=True).expand_as(originals)
+    error = nn.functional.mse_loss(images, originals)
+    assert error < nn.functional.mse_loss(mean_image, originals)
     assert result.test_accuracy > 0.5
 
 
@@ -44,7 +48,6 @@ def test_ae_classifier_freeze_keeps_the_pretrained_encoder() -> None:
                      model_kwargs={"encoder": (16,), "head": 8, "pretrain_epochs": 0,
                                    "freeze_encoder": True})
     data = load_data(exp)
-    torch.manual_seed(0)
     result = run_experiment(exp, data)
     model = result.model
     assert isinstance(model, AEClassifier)

@@ -174,19 +174,29 @@ def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
     return "\n\n".join(parts)
 
 
+Study = tuple[str, list[dict[str, Any]], pd.DataFrame]  # name, its rows, its summary
+
+
+def studies(rows: Sequence[dict[str, Any]]) -> list[Study]:
+    """Each study's rows and summary, in first-seen order. Optuna trial rows belong to their
+    search's section, not to the study tables."""
+    cells = [r for r in rows if r.get("trial") is None]
+    if not cells:
+        return []
+    by_id = {r["id"]: r for r in cells}
+    return [(str(name), [by_id[i] for i in group["id"]], study_summary(group))
+            for name, group in rows_frame(cells).groupby("study", sort=False)]
+
+
 def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
-                    extra: Sequence[str] = ()) -> str:
-    """The whole REPORT.md text: header, one section per study (with its figures), extras.
-    Optuna trial rows belong to their search's section (`extra`), not to the study tables."""
-    cells = [r for r in rows if r.get("trial") is None]
-    by_id = {r["id"]: r for r in cells}
+                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None) -> str:
+    """The whole REPORT.md text: header, one section per study (with its figures), extras
+    (`parts`: the rows' `studies`, when the caller has them already)."""
     sections = [header_markdown(rows, sessions, command)]
-    for name, group in (rows_frame(cells).groupby("study", sort=False) if cells else ()):
-        study_rows = [by_id[i] for i in group["id"]]
-        sections.append(study_markdown(str(name), study_summary(group),
-                                       per_class_tables(study_rows),
-                                       (figures or {}).get(str(name), ())))
+    for name, study_rows, summary in studies(rows) if parts is None else parts:
+        sections.append(study_markdown(name, summary, per_class_tables(study_rows),
+                                       (figures or {}).get(name, ())))
     return "\n\n".join([*sections, *extra]) + "\n"
 
 
@@ -201,15 +211,12 @@ def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: s
     if not rows:
         what = f"study {study!r} in " if study else ""
         raise ValueError(f"no runs for {what}session {', '.join(sessions)} in {store.url}")
-    cells = [r for r in rows if r.get("trial") is None]
-    by_id = {r["id"]: r for r in cells}
-    figures = {
-        str(name): study_figures(str(name), [by_id[i] for i in group["id"]],
-                                 study_summary(group), out, artifacts_root(store.url))
-        for name, group in (rows_frame(cells).groupby("study", sort=False) if cells else ())
-    }
-    searches = search_sections(store.url, out / "figures", sessions)
-    text = report_markdown(rows, sessions, command, figures, searches)
+    parts = studies(rows)
+    root = artifacts_root(store.url)
+    figures = {name: study_figures(name, study_rows, summary, out, root)
+               for name, study_rows, summary in parts}
+    searches = search_sections(store, out / "figures", sessions)
+    text = report_markdown(rows, sessions, command, figures, searches, parts)
     path = out / "REPORT.md"
     out.mkdir(parents=True, exist_ok=True)
     write_text(path, text)

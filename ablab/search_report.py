@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-import sqlalchemy as sa
 from matplotlib.figure import Figure
 from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 from optuna.trial import FrozenTrial, TrialState
-from sqlalchemy.engine import make_url
 from tabulate import tabulate
 
 from ablab.atomic import atomic_path
 from ablab.search import COMMAND_ATTR, METRIC, SEARCH_ATTR
-from ablab.store import open_store
+from ablab.store import RunStore
 
 BEST_TRIALS = 5  # rows of the best-trials table
 MIN_IMPORTANCE_TRIALS = 4  # fANOVA on fewer finished trials says nothing
@@ -26,16 +24,15 @@ IMPORTANCE_SEED = 0  # fANOVA fits a random forest: fixed, so the figure is repr
 
 
 def search_sections(
-    url: str, figures_dir: Path, sessions: Collection[str] | None = None
+    store: RunStore, figures_dir: Path, sessions: Collection[str] | None = None
 ) -> list[str]:
-    """One Markdown section per study an ablab search made in the database at `url` (with
+    """One Markdown section per study an ablab search made in `store`'s database (with
     `sessions`, only studies with rows from those sessions), its figures written under
     `figures_dir` and linked as `<figures_dir name>/<file>` (the report sits beside the figures
     folder). Nothing is written to the database."""
-    if not _has_optuna_tables(url):
+    if not store.has_table("studies"):  # Optuna's own tables
         return []
-    storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
-    store = open_store(url)
+    storage = optuna.storages.RDBStorage(store.url, skip_table_creation=True)
     try:
         sections = []
         for summary in sorted(optuna.get_all_study_summaries(storage),
@@ -50,22 +47,8 @@ def search_sections(
             sections.append(_section(study, rows, figures_dir))
         return sections
     finally:
-        store.close()
         storage.remove_session()
         storage.engine.dispose()
-
-
-def _has_optuna_tables(url: str) -> bool:
-    database = make_url(url).database
-    if make_url(url).get_backend_name() == "sqlite" and not (
-        database and database != ":memory:" and Path(database).exists()
-    ):
-        return False
-    engine = sa.create_engine(url)
-    try:
-        return sa.inspect(engine).has_table("studies")
-    finally:
-        engine.dispose()
 
 
 def _section(study: optuna.Study, rows: dict[Any, dict[str, Any]], figures_dir: Path) -> str:

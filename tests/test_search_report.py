@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -19,6 +20,11 @@ from ablab.store import open_store
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 N_TRIALS = 4
+
+
+def sections_of(url: str, figures: Path, **options: Any) -> list[str]:
+    with open_store(url) as store:
+        return search_sections(store, figures, **options)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +52,7 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, op
 
 def test_section_per_search_study(searched: tuple[str, optuna.Study], tmp_path: Path) -> None:
     url, _ = searched
-    sections = search_sections(url, tmp_path / "figures")
+    sections = sections_of(url, tmp_path / "figures")
     assert len(sections) == 1
     section = sections[0]
     assert section.startswith("## Search `mlp_search`: study `report-test`")
@@ -58,7 +64,7 @@ def test_best_trials_table_is_sorted_and_joined_to_rows(
     searched: tuple[str, optuna.Study], tmp_path: Path
 ) -> None:
     url, study = searched
-    section = search_sections(url, tmp_path / "figures")[0]
+    section = sections_of(url, tmp_path / "figures")[0]
     table = [line.split("|")[1:-1] for line in section.splitlines()
              if line.startswith("| ") and not line.startswith("| rank")]
     assert [int(cells[1]) for cells in table] == sorted(
@@ -76,7 +82,7 @@ def test_figures_are_written_and_linked(
     searched: tuple[str, optuna.Study], tmp_path: Path
 ) -> None:
     url, _ = searched
-    section = search_sections(url, tmp_path / "figures")[0]
+    section = sections_of(url, tmp_path / "figures")[0]
     for kind in ("history", "importance"):
         path = tmp_path / "figures" / f"search-report-test-{kind}.png"
         assert path.read_bytes().startswith(PNG_MAGIC)
@@ -86,7 +92,7 @@ def test_figures_are_written_and_linked(
 
 def test_database_without_studies_gives_no_section(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
-    assert search_sections(f"sqlite:///{db}", tmp_path / "figures") == []
+    assert sections_of(f"sqlite:///{db}", tmp_path / "figures") == []
     assert not db.exists()
 
 
@@ -96,5 +102,5 @@ def test_sections_can_be_limited_to_sessions(
     url, _ = searched
     with open_store(url) as store:
         sessions = store.sessions()
-    assert len(search_sections(url, tmp_path / "figures", sessions=sessions)) == 1
-    assert search_sections(url, tmp_path / "figures", sessions=["another-session"]) == []
+    assert len(sections_of(url, tmp_path / "figures", sessions=sessions)) == 1
+    assert sections_of(url, tmp_path / "figures", sessions=["another-session"]) == []

@@ -59,6 +59,10 @@ class RunStore(ABC):
         """Rows in insertion order, optionally of one session and one study."""
 
     @abstractmethod
+    def has_table(self, name: str) -> bool:
+        """Whether the database has table `name` (e.g. Optuna's); creates nothing."""
+
+    @abstractmethod
     def sessions(self) -> list[str]:
         """Session ids, oldest first."""
 

@@ -151,13 +151,15 @@ class SqlStore(RunStore):
             return [dict(r._mapping) for r in connection.execute(query)]
 
     def _exists(self) -> bool:
-        if self._ready:
-            return True
+        return self._ready or self.has_table("runs")
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has table `name`; a missing SQLite file is not created."""
         if self._sqlite_path not in (None, "", ":memory:") and not Path(
             str(self._sqlite_path)
         ).exists():
             return False
-        return sa.inspect(self.engine).has_table("runs")
+        return sa.inspect(self.engine).has_table(name)
 
     def find(self, key: str) -> dict[str, Any] | None:
         found = self._select(runs.select().where(runs.c.key == key).order_by(runs.c.id.desc())

@@ -125,12 +125,12 @@ def one_sided_p(base: Summary, current: Summary, higher_is_better: bool) -> floa
     with fewer than two seeds on a side (the test is undefined there)."""
     if base.n < 2 or current.n < 2:
         return None
-    vb, vc = base.sd**2 / base.n, current.sd**2 / current.n
-    if vb + vc == 0:
+    if base.sd == 0 and current.sd == 0:
         return None
-    t = (current.mean - base.mean) / math.sqrt(vb + vc)
-    df = (vb + vc) ** 2 / (vb**2 / (base.n - 1) + vc**2 / (current.n - 1))
-    return float(stats.t.cdf(t, df) if higher_is_better else stats.t.sf(t, df))
+    result = stats.ttest_ind_from_stats(
+        current.mean, current.sd, current.n, base.mean, base.sd, base.n, equal_var=False,
+        alternative="less" if higher_is_better else "greater")
+    return float(result.pvalue)
 
 
 def judge(

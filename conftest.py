@@ -1,1 +1,2 @@
-pytest_plugins = ["ablab.plugin"]
+"""The repository's root conftest. The ablab plugin itself loads through its pytest11 entry point
+(pyproject.toml), as in any project that installs ablab."""

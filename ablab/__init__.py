@@ -1,7 +1,23 @@
-"""ablab: a pytest-style ablation and benchmark harness for PyTorch."""
+"""ablab: a pytest-style ablation and benchmark harness for PyTorch.
 
+The public API; everything else is importable from its sub-package but may change.
+"""
+
+from ablab.checks import check_at_chance, check_finite, check_learned
+from ablab.fixtures import ClaimFixture, RunFixture, TrendFixture
 from ablab.registry import register_dataset, register_model
 from ablab.spec import Experiment, RunResult
 
-__all__ = ["Experiment", "RunResult", "register_dataset", "register_model"]
+__all__ = [
+    "ClaimFixture",
+    "Experiment",
+    "RunFixture",
+    "RunResult",
+    "TrendFixture",
+    "check_at_chance",
+    "check_finite",
+    "check_learned",
+    "register_dataset",
+    "register_model",
+]
 __version__ = "0.1.0"

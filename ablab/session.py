@@ -16,17 +16,18 @@ from typing import Any
 
 import torch
 
-from ablab.artifacts import ArtifactCapture, artifacts_root, check_artifacts
 from ablab.atomic import atomic_path
-from ablab.data import TensorData, default_cache, load_data
-from ablab.environment import environment
+from ablab.data.loading import default_cache, load_data
+from ablab.data.tensors import TensorData
 from ablab.naming import config_name
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
-from ablab.train import EpochCallback, run_experiment
+from ablab.store.artifacts import artifacts_root, check_artifacts
+from ablab.store.environment import environment
+from ablab.train.artifacts import ArtifactCapture
+from ablab.train.loop import EpochCallback, run_experiment
 
 DATA_CACHE_SIZE = 4  # datasets kept in memory per process: cells of a study share splits
-CONTROL_PARAM = "_control"  # key in a row's params: its study's CONTROL variant (for reports)
 
 
 def new_session_id() -> str:

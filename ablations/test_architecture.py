@@ -12,8 +12,8 @@ import os
 
 import pytest
 
+from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
-from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 from models.zoo import weights_path
 
@@ -84,7 +84,7 @@ def base(profile: str) -> dict[str, Experiment]:
 
 MARGIN = 0.01  # the CNN may trail the MLP by at most this much and still be "not worse"
 LEARN_MARGIN = 0.3  # above the majority-class rate for every cell
-ARTIFACTS = {  # what each study's figures need (see ablab.artifacts)
+ARTIFACTS = {  # what each study's figures need (see ablab.train.artifacts)
     "s3": ("predictions", "embeddings", "samples", "filters"),
     "s4": ("reconstructions",),
     "s5": ("predictions",),

@@ -8,8 +8,8 @@ import dataclasses
 
 import pytest
 
+from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
-from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 from ablations.setups import s6_training
 

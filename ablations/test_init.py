@@ -9,8 +9,8 @@ import math
 
 import pytest
 
+from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_at_chance, check_finite, check_learned
-from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment, RunResult
 
 STUDY = "init"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
-from ablab.plugin import ClaimFixture, RunFixture
 from ablab.spec import Experiment
 from ablations.setups import s6_training
 

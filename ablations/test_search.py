@@ -13,8 +13,8 @@ import torch
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
-from ablab.search import SearchOptions, create_study, get_search, run_search, search_base
-from ablab.search_backend import MEDIAN_WARMUP_EPOCHS, open_storage
+from ablab.search.backend import MEDIAN_WARMUP_EPOCHS, open_storage
+from ablab.search.runner import SearchOptions, create_study, get_search, run_search, search_base
 from ablab.session import Session
 
 pytestmark = pytest.mark.search

@@ -10,8 +10,8 @@ import dataclasses
 
 import pytest
 
+from ablab import ClaimFixture, RunFixture, TrendFixture
 from ablab.checks import check_finite, check_learned
-from ablab.plugin import ClaimFixture, RunFixture, TrendFixture
 from ablab.spec import Experiment
 from datasets.sequences import TRUE_LAG
 

@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo's model
 
 from ablab.data import TensorData, load_data
 from ablab.spec import Experiment
-from ablab.train import build_model, loss_fn, make_optimizer, train
+from ablab.train.build import build_model, loss_fn, make_optimizer
+from ablab.train.loop import train
 
 Loop = Callable[[Experiment, TensorData], None]
 MODELS: dict[str, dict[str, Any]] = {

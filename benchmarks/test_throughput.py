@@ -16,11 +16,12 @@ import pytest
 import torch
 
 from ablab.data import TensorData
-from ablab.precision import check_device_options, model_layout, tf32_matmuls
 from ablab.registry import MODELS
 from ablab.session import Session
 from ablab.spec import Experiment
-from ablab.train import _train_epoch, build_model, make_optimizer
+from ablab.train.build import build_model, make_optimizer
+from ablab.train.loop import _train_epoch
+from ablab.train.precision import check_device_options, model_layout, tf32_matmuls
 
 # Samples per round (one epoch) on CUDA and timed rounds per device kind, after one warm-up
 # round (allocator, cuDNN autotuning, lazy init). CPU samples are per family (Shape).

@@ -14,8 +14,7 @@ import numpy as np
 import torchvision
 
 from ablab.data import DataContext, TensorData, keep_classes, split_validation, stratified_subset
-from ablab.registry import register_dataset
-from ablab.sources import (
+from ablab.data.sources import (
     Arrays,
     CorruptData,
     DataUnavailable,
@@ -24,6 +23,7 @@ from ablab.sources import (
     data_root,
     fingerprint,
 )
+from ablab.registry import register_dataset
 
 FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))

@@ -17,8 +17,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ablab.data import DataContext, TensorData, split
-from ablab.registry import register_dataset
-from ablab.sources import (
+from ablab.data.sources import (
     Arrays,
     CorruptData,
     DataUnavailable,
@@ -27,6 +26,7 @@ from ablab.sources import (
     data_root,
     fingerprint,
 )
+from ablab.registry import register_dataset
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm"}
 MALARIA_CLASSES = ("Parasitized", "Uninfected")

@@ -16,8 +16,7 @@ import numpy as np
 import torchvision
 
 from ablab.data import DataContext, TensorData, keep_classes, split_validation, stratified_subset
-from ablab.registry import register_dataset
-from ablab.sources import (
+from ablab.data.sources import (
     Arrays,
     CorruptData,
     DataUnavailable,
@@ -27,6 +26,7 @@ from ablab.sources import (
     find_file,
     fingerprint,
 )
+from ablab.registry import register_dataset
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
          "t10k-labels-idx1-ubyte")

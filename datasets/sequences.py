@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ablab.data import DataContext, TensorData, split
+from ablab.data.sources import fingerprint
 from ablab.registry import register_dataset
-from ablab.sources import fingerprint
 
 TRUE_LAG = 2  # the label at step t depends on steps t-TRUE_LAG .. t
 PRIORS = (0.50, 0.30, 0.12, 0.08)  # class shares: strongly imbalanced, as in S2's data

@@ -13,8 +13,15 @@ from typing import Literal
 import numpy as np
 
 from ablab.data import DataContext, TensorData, split_validation
+from ablab.data.sources import (
+    Arrays,
+    CorruptData,
+    cached_arrays,
+    data_root,
+    find_file,
+    fingerprint,
+)
 from ablab.registry import register_dataset
-from ablab.sources import Arrays, CorruptData, cached_arrays, data_root, find_file, fingerprint
 
 
 def parse_ts(path: Path) -> tuple[np.ndarray, list[str], tuple[str, ...]]:

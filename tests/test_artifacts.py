@@ -9,13 +9,14 @@ import pytest
 import torch
 from torch import nn
 
-from ablab.artifacts import ARTIFACTS, ArtifactCapture, check_artifacts, load_artifacts
 from ablab.data import TensorData, load_data
 from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import EpochRecord, Experiment
 from ablab.store import open_store
-from ablab.train import run_experiment
+from ablab.store.artifacts import ARTIFACTS, check_artifacts, load_artifacts
+from ablab.train.artifacts import ArtifactCapture
+from ablab.train.loop import run_experiment
 
 
 class ProbeAutoencoder(nn.Module):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ablab.__main__ import main
-from ablab.catalog import dataset_rows
+from ablab.cli.catalog import dataset_rows
+from ablab.cli.main import main
 from ablab.data import DataContext
 from ablab.registry import MODELS
 from tests.test_mnist import write_mnist

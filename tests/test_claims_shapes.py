@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ablab.claims import paired_comparison, trend_test
+from ablab.stats.claims import paired_comparison, trend_test
 
 
 def test_not_worse_reads_the_lower_bound() -> None:

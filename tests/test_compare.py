@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import torch
 
-from ablab.__main__ import main
-from ablab.export import read_table
+from ablab.cli.main import main
+from ablab.gate.export import read_table
 from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment

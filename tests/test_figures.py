@@ -9,7 +9,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ablab import figures
+from ablab.report import figures
 
 RNG = np.random.default_rng(0)
 LABELS = np.arange(40) % 2

@@ -8,16 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from ablab.compare import (
-    EPOCHS_TO_TARGET,
-    QUALITY,
-    SPEED,
-    Summary,
-    Thresholds,
-    compare_frames,
-    judge,
-    one_sided_p,
-)
+from ablab.gate.compare import compare_frames, judge, one_sided_p
+from ablab.gate.verdicts import EPOCHS_TO_TARGET, QUALITY, SPEED, Summary, Thresholds
 
 LIMITS = Thresholds()
 

@@ -16,13 +16,14 @@ import pytest
 import torch
 
 from ablab.data import default_cache, load_data
-from ablab.export import flatten
-from ablab.precision import check_device_options
+from ablab.gate.export import flatten
 from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store
-from ablab.train import _train, gpu_index, predict_logits, resolve_device, run_experiment
+from ablab.train.devices import gpu_index, resolve_device
+from ablab.train.loop import _train, predict_logits, run_experiment
+from ablab.train.precision import check_device_options
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from ablab.data import DataContext
+from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.registry import DATASETS
-from ablab.sources import CorruptData, DataUnavailable
 from datasets.cifar10 import FOLDER, TRAIN_BATCHES
 from tests.realdata import need
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from ablab.augment import NOISE_AMPLITUDE, augment
 from ablab.data import DataContext
+from ablab.data.augment import NOISE_AMPLITUDE, augment
+from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.registry import DATASETS
-from ablab.sources import CorruptData, DataUnavailable
 from datasets.mnist import FASHION_CLASSES, FILES
 from tests.realdata import need
 

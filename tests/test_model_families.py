@@ -15,7 +15,7 @@ from torch import nn
 from ablab.data import load_data
 from ablab.registry import MODELS
 from ablab.spec import Experiment
-from ablab.train import run_experiment
+from ablab.train.loop import run_experiment
 from models.autoencoder import AEClassifier
 from models.sklearn_mlp import SklearnMLP
 from models.zoo import Upsampled, weights_path

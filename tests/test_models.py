@@ -13,7 +13,8 @@ from torch import nn
 from ablab.data import TensorData, load_data
 from ablab.registry import MODELS
 from ablab.spec import Experiment
-from ablab.train import EpochFitter, build_model, loss_fn, run_experiment
+from ablab.train.build import build_model, loss_fn
+from ablab.train.loop import EpochFitter, run_experiment
 
 # Models reading (steps, features) sequences; every other model gets images (C, H, W).
 SEQUENCE_MODELS = {"lstm"}

@@ -37,7 +37,7 @@ def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("ABLAB_DB", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "ablab.plugin", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
          "--rootdir", str(folder), *args],
         cwd=folder, env=env, capture_output=True, text=True, timeout=300,
     )

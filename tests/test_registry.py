@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ablab.registry import MODELS, Registry
-from ablab.train import loss_fn
+from ablab.train.build import loss_fn
 
 
 def test_unknown_name_lists_the_known_ones() -> None:

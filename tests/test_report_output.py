@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from ablab.__main__ import main as ablab_main
+from ablab.cli.main import main as ablab_main
 from ablab.registry import load_builtins
-from ablab.report import report_markdown, write_report
+from ablab.report.markdown import report_markdown
+from ablab.report.write import write_report
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store

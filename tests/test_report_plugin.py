@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = '''
 import pytest
-from ablab.plugin import RunFixture
+from ablab import RunFixture
 from ablab.spec import Experiment
 
 CONTROL = "narrow"
@@ -31,7 +31,7 @@ def test_ablab_report_option_writes_the_session_report(tmp_path: Path) -> None:
     (tmp_path / "test_width.py").write_text(STUDY, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ABLAB_CACHE": str(tmp_path / "cache")}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "ablab.plugin", "-p", "no:cacheprovider", "-q",
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
          "--ablab-seeds", "2", "--ablab-db", f"sqlite:///{tmp_path / 'runs.db'}",
          "--ablab-report", "test_width.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -43,5 +43,5 @@ def test_ablab_report_option_writes_the_session_report(tmp_path: Path) -> None:
     # A test parametrised only by seed is one variant (its name) with both seeds.
     assert re.search(r"^\| (\*\*)?test_plain\b.*\| 2 +\|", text, re.MULTILINE)
     assert "test_plain[" not in text
-    assert "`pytest -p ablab.plugin" in text  # the header names the command
+    assert "`pytest -p no:cacheprovider" in text  # the header names the command
     assert (tmp_path / "results" / "figures" / "width-accuracy.png").exists()

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ablab.report import summary_markdown
-from ablab.report_stats import control_variant, mean_ci, rows_frame, study_summary
+from ablab.report.markdown import summary_markdown
+from ablab.stats.seeds import control_variant, mean_ci, rows_frame, study_summary
 from tests.report_rows import row, study_rows
 
 BASE = [0.80, 0.82, 0.79, 0.81, 0.83]

@@ -18,9 +18,9 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
-from ablab.__main__ import main
-from ablab.search import SEARCHES, apply_overrides, create_study, variant_name
-from ablab.search_backend import TrialSeededSampler, make_pruner
+from ablab.cli.main import main
+from ablab.search.backend import TrialSeededSampler, make_pruner
+from ablab.search.runner import SEARCHES, apply_overrides, create_study, variant_name
 from ablab.spec import Experiment
 from ablab.store import open_store
 

@@ -12,9 +12,9 @@ import torch
 from optuna.trial import TrialState
 
 from ablab.registry import load_builtins
-from ablab.search import SearchOptions, get_search, run_search
-from ablab.search_backend import open_storage
-from ablab.search_report import search_sections
+from ablab.report.search_sections import search_sections
+from ablab.search.backend import open_storage
+from ablab.search.runner import SearchOptions, get_search, run_search
 from ablab.session import Session
 from ablab.store import open_store
 

@@ -160,7 +160,7 @@ def test_unusable_databases_fail_in_one_line(url: str, message: str) -> None:
 
 
 def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> None:
-    from ablab.export import session_rows
+    from ablab.gate.export import session_rows
 
     with open_store(f"sqlite:///{tmp_path / 'runs.db'}") as store:
         store.append(make_row(session, 1))

@@ -13,11 +13,11 @@ import torch
 from torch import nn
 
 from ablab.data import TensorData, load_data
-from ablab.initializers import initialize
-from ablab.metrics import classification_metrics, is_collapsed, time_to_accuracy
 from ablab.registry import MODELS
 from ablab.spec import EpochRecord, Experiment
-from ablab.train import run_experiment, train
+from ablab.train.initializers import initialize
+from ablab.train.loop import run_experiment, train
+from ablab.train.metrics import classification_metrics, is_collapsed, time_to_accuracy
 
 FAST = Experiment(dataset="digits", epochs=3, batch_size=64, device="cpu")
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
 
+CONTROL_PARAM = "_control"  # key in a row's params: its study's CONTROL variant (for reports)
+
 
 class StoreError(RuntimeError):
     """The database cannot be reached or used; the message says which and why."""

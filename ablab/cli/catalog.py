@@ -18,9 +18,10 @@ from typing import Any
 
 from tabulate import tabulate
 
-from ablab.data import DataContext, default_cache, default_root
+from ablab.data.loading import default_cache, default_root
+from ablab.data.sources import CorruptData, DataUnavailable
+from ablab.data.tensors import DataContext
 from ablab.registry import DATASETS, MODELS, _literal_choices
-from ablab.sources import CorruptData, DataUnavailable
 
 
 def add_parser(subparsers: Any) -> None:

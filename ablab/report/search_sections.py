@@ -15,7 +15,7 @@ from optuna.trial import FrozenTrial, TrialState
 from tabulate import tabulate
 
 from ablab.atomic import atomic_path
-from ablab.search import COMMAND_ATTR, METRIC, SEARCH_ATTR
+from ablab.search.attributes import COMMAND_ATTR, METRIC, SEARCH_ATTR
 from ablab.store import RunStore
 
 BEST_TRIALS = 5  # rows of the best-trials table

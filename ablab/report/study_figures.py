@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ablab import figures
-from ablab.artifacts import load_artifacts
-from ablab.report import FigureRef, asked
-from ablab.report_stats import as_float
+from ablab.report import figures
+from ablab.report.refs import FigureRef, asked
+from ablab.stats.seeds import as_float
+from ablab.store.artifacts import load_artifacts
 
 
 def _slug(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Small per-cell artifacts the report's figures need and a row does not hold.
+"""Capturing per-cell artifacts from a model while it trains (see ablab.store.artifacts).
 
 A cell asks for them with `run(exp, artifacts=("predictions", ...))`. They are captured from the
 trained model (and, for "embeddings", also after the first epoch), written as one compressed
@@ -8,49 +8,23 @@ trained model (and, for "embeddings", also after the first epoch), written as on
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from sqlalchemy.engine import make_url
 from torch import nn
 
-from ablab.atomic import atomic_path
-from ablab.data import TensorData
-from ablab.metrics import probabilities
+from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord
+from ablab.store.artifacts import check_artifacts, write_npz
+from ablab.train.metrics import probabilities
 
-ARTIFACTS = ("predictions", "embeddings", "samples", "filters", "reconstructions")
 EMBEDDING_SAMPLES = 512  # test samples whose hidden activations are kept (t-SNE input)
 GRID_SAMPLES = 16  # correctly and wrongly classified test images kept, each
 RECONSTRUCTION_SAMPLES = 8
 CHUNK = 1024
-
-
-def check_artifacts(names: Collection[str]) -> tuple[str, ...]:
-    """The requested names, validated; a bare string is a mistake (it would iterate chars)."""
-    if isinstance(names, str):
-        raise ValueError(f"artifacts={names!r} must be a collection of names, e.g. ({names!r},); "
-                         f"allowed: {', '.join(ARTIFACTS)}")
-    unknown = sorted(set(names) - set(ARTIFACTS))
-    if unknown:
-        raise ValueError(f"unknown artifact {', '.join(map(repr, unknown))}; "
-                         f"allowed: {', '.join(ARTIFACTS)}")
-    return tuple(name for name in ARTIFACTS if name in names)
-
-
-def artifacts_root(db_url: str) -> Path:
-    """`ABLAB_ARTIFACTS`, else `artifacts/` beside a SQLite file, else `results/artifacts`."""
-    explicit = os.environ.get("ABLAB_ARTIFACTS")
-    if explicit:
-        return Path(explicit)
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(str(url.database)).parent / "artifacts"
-    return Path("results/artifacts")
 
 
 def hidden_activations(model: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
@@ -146,21 +120,3 @@ class ArtifactCapture:
         return {"path": str(path), "names": list(self.names)}
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Compressed `.npz` under a temporary name, then renamed: never half-written."""
-    with atomic_path(path) as partial, partial.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
-
-
-def load_artifacts(record: dict[str, Any] | None, root: Path | None = None) -> dict[str, Any]:
-    """The arrays a row's `metrics["artifacts"]` points to ({} when none or missing). If the
-    recorded path moved, look for the same file name under `root/<session folder>`."""
-    if not record:
-        return {}
-    path = Path(record["path"])
-    if not path.exists() and root is not None:
-        path = root / path.parent.name / path.name
-    if not path.exists():
-        return {}
-    with np.load(path, allow_pickle=False) as loaded:
-        return {name: loaded[name] for name in loaded.files}

@@ -3,7 +3,6 @@ baselines are kept in (results/baselines/)."""
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from typing import Any
@@ -109,25 +108,3 @@ def read_table(path: Path) -> pd.DataFrame:
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ExportError(f"{path}: cannot read it: {first}") from error
-
-
-def main(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    check_format(out)
-    session, frame = session_frame(args.db, args.session)
-    write_table(frame, out)
-    print(f"wrote {len(frame)} rows of session {session} to {out}")
-    return 0
-
-
-def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "export", help="a session's rows as CSV or Parquet (the baseline format)",
-        description="Write one session's rows, one column per field and scalar metric.")
-    parser.add_argument("--out", required=True, metavar="FILE",
-                        help="output file; .csv or .parquet picks the format")
-    parser.add_argument("--db", default=None, metavar="URL",
-                        help="results database (default ABLAB_DB or sqlite:///results/ablab.db)")
-    parser.add_argument("--session", default=None, metavar="ID",
-                        help="session id (default: the newest session)")
-    parser.set_defaults(func=main)

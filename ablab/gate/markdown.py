@@ -3,41 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from tabulate import tabulate
 
-if TYPE_CHECKING:
-    from ablab.compare import Thresholds, Verdict
+from ablab.gate.verdicts import Cell, Missing, Thresholds, Verdict
 
-Cell = tuple[str, ...]  # (study, variant, cell_key)
 HEADERS = ["study", "variant", "metric", "baseline", "this run", "change", "allowed", "p",
            "verdict"]
-
-
-@dataclass(frozen=True)
-class Missing:
-    """Cells on one side only. `changed`: same study and variant, another experiment key (the
-    experiment was edited, so the baseline must be refreshed)."""
-
-    lost: list[Cell]  # in the baseline, not in this run
-    new: list[Cell]  # in this run, not in the baseline
-    changed: list[tuple[Cell, Cell]]  # (baseline cell, this run's cell)
-
-    @classmethod
-    def between(cls, baseline: set[Cell], current: set[Cell]) -> Missing:
-        only_base, only_current = sorted(baseline - current), sorted(current - baseline)
-        current_names = {cell[:2]: cell for cell in only_current}
-        changed = [(cell, current_names[cell[:2]]) for cell in only_base
-                   if cell[:2] in current_names]
-        moved = {new for _, new in changed}
-        return cls([c for c in only_base if c[:2] not in current_names],
-                   [c for c in only_current if c not in moved], changed)
-
-    @property
-    def any_lost(self) -> bool:
-        return bool(self.lost or self.changed)
 
 
 def _name(cell: Cell) -> str:

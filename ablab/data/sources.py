@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ablab.data import DataContext, TensorData
+from ablab.data.tensors import DataContext, TensorData
 
 Arrays = dict[str, np.ndarray]
 

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ablab.claims import ALPHA, Comparison, holm, paired_comparison, t_interval
-from ablab.session import CONTROL_PARAM
 from ablab.spec import STATUSES
+from ablab.stats.claims import ALPHA, Comparison, holm, paired_comparison, t_interval
+from ablab.store.base import CONTROL_PARAM
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
                  "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",

@@ -1,18 +1,14 @@
-"""`python -m ablab report`: rows -> pandas -> per-study summary -> Markdown, plus figures.
+"""The report's Markdown: rows -> pandas -> per-study summary -> tables and findings.
 
-The table functions are pure (rows in, DataFrame or text out) and tested against golden files;
-`write_report` adds the figures (ablab.figures) and writes DIR/REPORT.md atomically.
-
-The statistics (control, paired tests, Holm) live in ablab.report_stats.
+Pure functions (rows in, DataFrame or text out), tested against golden files;
+ablab.report.write adds the figures and writes DIR/REPORT.md. The statistics (control, paired
+tests, Holm) live in ablab.stats.seeds.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +16,10 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ablab.atomic import write_text
-from ablab.claims import ALPHA
-from ablab.report_stats import as_float, rows_frame, study_summary
+from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
-from ablab.store import RunStore, open_store
-
-
-@dataclass(frozen=True)
-class FigureRef:
-    """A figure file (relative to the report folder) and its one-line caption."""
-
-    path: str
-    caption: str
+from ablab.stats.claims import ALPHA
+from ablab.stats.seeds import as_float, rows_frame, study_summary
 
 
 def _fmt(value: float, signed: bool = False) -> str:
@@ -200,35 +187,6 @@ def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], com
     return "\n\n".join([*sections, *extra]) + "\n"
 
 
-def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: str,
-                 study: str | None = None) -> Path:
-    """DIR/REPORT.md and DIR/figures/*.png for the sessions' rows (of one study if given)."""
-    from ablab.artifacts import artifacts_root
-    from ablab.report_figures import study_figures  # matplotlib only when drawing
-    from ablab.search_report import search_sections
-
-    rows = [r for s in sessions for r in store.rows(session=s, study=study)]
-    if not rows:
-        what = f"study {study!r} in " if study else ""
-        raise ValueError(f"no runs for {what}session {', '.join(sessions)} in {store.url}")
-    parts = studies(rows)
-    root = artifacts_root(store.url)
-    figures = {name: study_figures(name, study_rows, summary, out, root)
-               for name, study_rows, summary in parts}
-    searches = search_sections(store, out / "figures", sessions)
-    text = report_markdown(rows, sessions, command, figures, searches, parts)
-    path = out / "REPORT.md"
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(path, text)
-    return path
-
-
-def asked(row: dict[str, Any], name: str) -> bool:
-    """Whether the row's cell asked for artifact `name`."""
-    record = row["metrics"].get("artifacts") or {}
-    return name in record.get("names", ())
-
-
 def per_class_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Variant -> per-class table, for the variants whose cells asked for "predictions"."""
     by_variant: dict[str, list[dict[str, Any]]] = {}
@@ -236,39 +194,3 @@ def per_class_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
         if asked(row, "predictions") and row["metrics"].get("per_class"):
             by_variant.setdefault(row["variant"], []).append(row)
     return {variant: per_class_markdown(group) for variant, group in by_variant.items()}
-
-
-def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "report", help="write REPORT.md and figures from the results database",
-        description="Markdown tables per study and figures from the results database.")
-    parser.add_argument("--db", default=None, metavar="URL",
-                        help="SQLAlchemy URL (default ABLAB_DB or sqlite:///results/ablab.db)")
-    which = parser.add_mutually_exclusive_group()
-    which.add_argument("--session", default=None, metavar="ID",
-                       help="the session to report (default: the newest)")
-    which.add_argument("--all", action="store_true", help="every session in the database")
-    parser.add_argument("--study", default=None, metavar="NAME", help="only this study")
-    parser.add_argument("--out", default=Path("results"), type=Path, metavar="DIR",
-                        help="folder for REPORT.md and figures/ (default results)")
-    parser.set_defaults(func=main)
-
-
-def main(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:  # a bad URL is a one-line error in ablab.__main__
-        path = _report(store, args)
-    print(f"wrote {path}")
-    return 0
-
-
-def _report(store: RunStore, args: argparse.Namespace) -> Path:
-    known = store.sessions()
-    if not known:
-        raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
-                         f"`pytest ablations -k init`")
-    if args.session is not None and args.session not in known:
-        raise ValueError(f"session {args.session!r} is not in {store.url}; "
-                         f"newest: {', '.join(known[-3:])}")
-    sessions = known if args.all else [args.session or known[-1]]
-    command = " ".join(["python -m ablab", *sys.argv[1:]])
-    return write_report(store, sessions, args.out, command, args.study)

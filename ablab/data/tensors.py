@@ -1,18 +1,13 @@
-"""In-memory datasets: the tensors every dataset factory returns, and the seeded split."""
+"""In-memory datasets: the tensors every dataset factory returns, the seeded split, subsets."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
-
-from ablab.augment import augment
-from ablab.registry import DATASETS
-from ablab.spec import Experiment
 
 
 @dataclass(frozen=True)
@@ -93,40 +88,6 @@ def _floats(a: np.ndarray) -> torch.Tensor:
 
 def _labels(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.int64))
-
-
-def default_cache() -> Path:
-    """`ABLAB_CACHE`, else the user's cache folder."""
-    explicit = os.environ.get("ABLAB_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ablab"
-
-
-def default_root() -> Path | None:
-    """`ABLAB_DATA`, if set: where the real data sets live."""
-    explicit = os.environ.get("ABLAB_DATA")
-    return Path(explicit) if explicit else None
-
-
-def load_data(
-    exp: Experiment, root: Path | None = None, cache: Path | None = None, download: bool = False
-) -> TensorData:
-    """The dataset `exp` names, split with its seed, training split augmented as it asks."""
-    ctx = DataContext(
-        seed=exp.seed, root=root if root is not None else default_root(),
-        cache=cache if cache is not None else default_cache(), download=download,
-        val_fraction=exp.val_fraction, test_fraction=exp.test_fraction,
-    )
-    kwargs = dict(exp.dataset_kwargs)
-    if exp.window is not None:
-        kwargs["window"] = exp.window
-    data: TensorData = DATASETS.get(exp.dataset)(ctx=ctx, **kwargs)
-    if exp.augmentation != "none":
-        x, y = augment(data.x_train, data.y_train, exp.augmentation, exp.seed)
-        data = replace(data, x_train=x, y_train=y)
-    return data
 
 
 def keep_classes(

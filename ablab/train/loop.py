@@ -9,26 +9,28 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from ablab.data import TensorData
-from ablab.initializers import initialize
-from ablab.metrics import classification_metrics, probabilities, time_to_accuracy
-from ablab.precision import autocast, check_device_options, model_layout, tf32_matmuls, to_layout
-from ablab.registry import MODELS
+from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
+from ablab.train.build import build_model, loss_fn, make_optimizer, penalized, penalty
+from ablab.train.metrics import classification_metrics, probabilities, time_to_accuracy
+from ablab.train.precision import (
+    autocast,
+    check_device_options,
+    model_layout,
+    tf32_matmuls,
+    to_layout,
+)
 
 EVAL_BATCH = 2048  # evaluation chunk: large enough to be fast, small enough for any GPU
-MOMENTUM = 0.9
 
 EpochCallback = Callable[[EpochRecord], None]
 # Sees the model after each epoch (in eval mode), e.g. to capture activations for a report.
@@ -68,69 +70,10 @@ class TrainOutcome:
     pretrain: dict[str, Any] | None = None
 
 
-def resolve_device(name: str) -> torch.device:
-    """`auto`: CUDA when present (pytest-xdist worker i takes GPU i modulo the count), else CPU."""
-    if name != "auto":
-        return torch.device(name)
-    if not torch.cuda.is_available():
-        return torch.device("cpu")
-    index = gpu_index(os.environ.get("PYTEST_XDIST_WORKER"), torch.cuda.device_count())
-    return torch.device("cuda", index)
-
-
-def gpu_index(worker: str | None, gpu_count: int) -> int:
-    """GPU for pytest-xdist worker `gwN`: N modulo the count; 0 outside xdist."""
-    if gpu_count < 1:
-        raise ValueError(f"gpu_count={gpu_count} is not allowed; it must be >= 1")
-    number = (worker or "gw0").removeprefix("gw")
-    return int(number) % gpu_count if number.isdigit() else 0
-
-
 def _precision(exp: Experiment, device: torch.device) -> contextlib.AbstractContextManager[None]:
     """TF32 on or strictly off for CUDA work; CPU work is left alone."""
     check_device_options(exp, device)
     return tf32_matmuls(exp.tf32) if device.type == "cuda" else contextlib.nullcontext()
-
-
-def build_model(exp: Experiment, data: TensorData) -> nn.Module:
-    """The registered model for `exp`, seeded and initialised with its scheme."""
-    torch.manual_seed(exp.seed)
-    extra: dict[str, Any] = {"dropout": exp.dropout} if exp.dropout else {}
-    factory = MODELS.get(exp.model)
-    model: nn.Module = factory(
-        input_shape=data.input_shape, num_classes=data.num_classes, **exp.model_kwargs, **extra
-    )
-    initialize(model, exp.init)
-    return model
-
-
-def make_optimizer(exp: Experiment, model: nn.Module) -> torch.optim.Optimizer:
-    params = model.parameters()
-    if exp.optimizer == "adam":
-        return torch.optim.Adam(params, lr=exp.lr, weight_decay=exp.weight_decay)
-    momentum = MOMENTUM if exp.optimizer == "momentum" else 0.0
-    return torch.optim.SGD(params, lr=exp.lr, momentum=momentum, weight_decay=exp.weight_decay)
-
-
-def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy; binary cross-entropy on logits for a single-output sigmoid head."""
-    if logits.shape[1] == 1:
-        return F.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
-    return F.cross_entropy(logits, y)
-
-
-def penalized(model: nn.Module) -> list[torch.Tensor]:
-    """The parameters L1 / L2 penalties apply to: weights, not biases or norm scales."""
-    return [p for p in model.parameters() if p.dim() > 1]
-
-
-def penalty(exp: Experiment, weights: list[torch.Tensor]) -> torch.Tensor | None:
-    """L1 or L2 penalty on `weights` (see `penalized`), scaled by penalty_weight."""
-    if exp.penalty == "none":
-        return None
-    power = 1 if exp.penalty == "l1" else 2
-    total = torch.stack([p.abs().pow(power).sum() for p in weights]).sum()
-    return exp.penalty_weight * total
 
 
 def predict_logits(model: nn.Module, x: torch.Tensor, exp: Experiment) -> torch.Tensor:

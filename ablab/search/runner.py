@@ -18,13 +18,11 @@ from typing import Any
 
 import optuna
 
-from ablab.search_backend import PRUNERS, TrialSeededSampler, make_pruner
+from ablab.search.attributes import COMMAND_ATTR, METRIC, SEARCH_ATTR
+from ablab.search.backend import PRUNERS, TrialSeededSampler, make_pruner
 from ablab.session import CellInfo, Session
 from ablab.spec import EpochRecord, Experiment, RunResult
 
-METRIC = "val_accuracy"  # what every search maximises: validation accuracy of the kept model
-SEARCH_ATTR = "ablab_search"  # study user attribute naming the search (reports look for it)
-COMMAND_ATTR = "ablab_command"  # study user attribute: the command that started it
 MERGED_FIELDS = ("model_kwargs", "dataset_kwargs")  # overrides of these extend the base's
 
 Space = Callable[[optuna.Trial], dict[str, Any]]

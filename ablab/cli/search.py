@@ -18,14 +18,21 @@ import torch
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from ablab.data import default_root
+from ablab.data.loading import default_root
 from ablab.registry import load_builtins
-from ablab.search import SEARCHES, Search, SearchOptions, get_search, run_search, search_base
-from ablab.search_backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, PRUNERS, open_storage
+from ablab.search.backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, PRUNERS, open_storage
+from ablab.search.runner import (
+    SEARCHES,
+    Search,
+    SearchOptions,
+    get_search,
+    run_search,
+    search_base,
+)
 from ablab.session import Session
 from ablab.spec import PROFILES, check_device
 from ablab.store import SqlStore, open_store
-from ablab.train import resolve_device
+from ablab.train.devices import resolve_device
 
 
 def _searches_epilog() -> str:

@@ -1,0 +1,1 @@
+"""Every `python -m ablab` command, one module each (ablab.cli.main dispatches)."""

@@ -1,0 +1,16 @@
+"""What several `python -m ablab` commands share: the --db option and the one-line error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CommandError(Exception):
+    """Bad input to a command: printed as one line, exit code 2."""
+
+
+def add_db_option(parser: Any) -> None:
+    """The results database every reading or writing command takes."""
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="SQLAlchemy URL of the results database "
+                             "(default ABLAB_DB or sqlite:///results/ablab.db)")

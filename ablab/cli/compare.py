@@ -1,0 +1,77 @@
+"""`python -m ablab compare`: the regression gate (rules in ablab.gate.compare)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ablab.atomic import write_text
+from ablab.cli.common import add_db_option
+from ablab.gate import compare
+from ablab.gate.compare import compare_frames
+from ablab.gate.export import read_table, session_frame
+from ablab.gate.markdown import markdown
+from ablab.gate.verdicts import Thresholds
+
+
+def _limits(args: argparse.Namespace) -> Thresholds:
+    return Thresholds(floor=args.floor, epochs_floor=args.epochs_floor, k=args.k,
+                      alpha=args.alpha, speed=args.speed, speed_ratio=args.speed_ratio)
+
+
+def main(args: argparse.Namespace) -> int:
+    limits = _limits(args)
+    baseline_path = Path(args.baseline)
+    baseline = read_table(baseline_path)
+    if args.current is not None:
+        source, current = str(args.current), read_table(Path(args.current))
+    else:
+        session, current = session_frame(args.db, args.session)
+        source = f"session {session}"
+    verdicts, missing = compare_frames(baseline, current, limits, args.metric)
+    failed = any(v.regressed for v in verdicts) or (args.fail_missing and missing.any_lost)
+    text = markdown(source, str(baseline_path), verdicts, missing, limits, failed,
+                    args.fail_missing)
+    print(text, end="")
+    if args.out:
+        write_text(Path(args.out), text)
+    return 1 if failed else 0
+
+
+def add_parser(subparsers: Any) -> None:
+    defaults = Thresholds()
+    parser = subparsers.add_parser(
+        "compare", help="the regression gate: a session against a baseline table",
+        description=compare.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", required=True, metavar="FILE",
+                        help="baseline table (.csv or .parquet) written by `ablab export`")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--session", default=None, metavar="ID",
+                        help="session to judge (default: the newest in --db)")
+    source.add_argument("--current", default=None, metavar="FILE",
+                        help="judge an exported table instead of a database session")
+    add_db_option(parser)
+    parser.add_argument("--out", default=None, metavar="FILE.md",
+                        help="also write the Markdown report here")
+    parser.add_argument("--floor", type=float, default=defaults.floor,
+                        help=f"accuracy drop always tolerated (default {defaults.floor})")
+    parser.add_argument("--epochs-floor", type=float, default=defaults.epochs_floor,
+                        help="extra epochs to target always tolerated "
+                             f"(default {defaults.epochs_floor})")
+    parser.add_argument("-k", "--k", type=float, default=defaults.k,
+                        help=f"baseline standard errors a drop must exceed (default {defaults.k})")
+    parser.add_argument("--alpha", type=float, default=defaults.alpha,
+                        help=f"one-sided Welch test level (default {defaults.alpha})")
+    parser.add_argument("--metric", action="append", default=[], metavar="COLUMN",
+                        help="also gate this higher-is-better column (e.g. f1_macro); repeatable")
+    parser.add_argument("--speed", action="store_true",
+                        help="also gate samples_per_second and seconds_to_target (only on a "
+                             "fixed, otherwise idle machine)")
+    parser.add_argument("--speed-ratio", type=float, default=defaults.speed_ratio,
+                        help="with --speed: how many times slower a cell may get "
+                             f"(default {defaults.speed_ratio})")
+    parser.add_argument("--fail-missing", action="store_true",
+                        help="also fail when baseline cells are missing from the run or their "
+                             "experiment changed (CI: the baseline must be refreshed)")
+    parser.set_defaults(func=main)

@@ -1,0 +1,47 @@
+"""Loading a cell's dataset: where data and the decoded cache live, the factory call, the
+augmentation of the training split."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from ablab.data.augment import augment
+from ablab.data.tensors import DataContext, TensorData
+from ablab.registry import DATASETS
+from ablab.spec import Experiment
+
+
+def default_cache() -> Path:
+    """`ABLAB_CACHE`, else the user's cache folder."""
+    explicit = os.environ.get("ABLAB_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ablab"
+
+
+def default_root() -> Path | None:
+    """`ABLAB_DATA`, if set: where the real data sets live."""
+    explicit = os.environ.get("ABLAB_DATA")
+    return Path(explicit) if explicit else None
+
+
+def load_data(
+    exp: Experiment, root: Path | None = None, cache: Path | None = None, download: bool = False
+) -> TensorData:
+    """The dataset `exp` names, split with its seed, training split augmented as it asks."""
+    ctx = DataContext(
+        seed=exp.seed, root=root if root is not None else default_root(),
+        cache=cache if cache is not None else default_cache(), download=download,
+        val_fraction=exp.val_fraction, test_fraction=exp.test_fraction,
+    )
+    kwargs = dict(exp.dataset_kwargs)
+    if exp.window is not None:
+        kwargs["window"] = exp.window
+    data: TensorData = DATASETS.get(exp.dataset)(ctx=ctx, **kwargs)
+    if exp.augmentation != "none":
+        x, y = augment(data.x_train, data.y_train, exp.augmentation, exp.seed)
+        data = replace(data, x_train=x, y_train=y)
+    return data

@@ -1,0 +1,1 @@
+"""Reports: Markdown tables per study, figures, search sections (`python -m ablab report`)."""

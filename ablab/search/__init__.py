@@ -1,0 +1,1 @@
+"""Optuna searches over Experiments: the search definitions, the objective, the storage."""

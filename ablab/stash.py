@@ -1,0 +1,28 @@
+"""What the plugin, the fixtures and the terminal summary share through pytest's stash:
+the session (settings and store) and the records of cells and claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ablab.session import Session
+
+CELL_PROPERTY = "ablab_cell"
+CLAIM_PROPERTY = "ablab_claim"
+SESSION_KEY = pytest.StashKey[Session]()
+
+
+@dataclass
+class Records:
+    """Cells this process trained (claims read them) and what reports carried to this process
+    (the summary prints them; under pytest-xdist they arrive from the workers)."""
+
+    local: list[dict[str, Any]] = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+
+
+RECORDS_KEY = pytest.StashKey[Records]()

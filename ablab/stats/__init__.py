@@ -1,0 +1,1 @@
+"""Statistics over seeds: claims (paired tests, trends, Holm) and per-variant summaries."""

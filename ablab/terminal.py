@@ -1,0 +1,99 @@
+"""The terminal summary: per study, a Markdown table of this session's cells, and the claims."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tabulate import tabulate
+
+from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+
+REPORT_DIR = Path("results")
+HEADERS = ["variant", "test accuracy", "macro F1", "n", "train s", "status"]
+
+
+def mean_std(values: Sequence[float]) -> str:
+    """`mean ± std` over seeds (std omitted for one value, `n/a` when nothing is finite)."""
+    finite = [v for v in values if v is not None and v == v]
+    if not finite:
+        return "n/a"
+    if len(finite) == 1:
+        return f"{finite[0]:.3f}"
+    return f"{statistics.fmean(finite):.3f} ± {statistics.stdev(finite):.3f}"
+
+
+def _status(cells: list[dict[str, Any]]) -> str:
+    counts = Counter(c["status"] for c in cells)
+    text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    reused = sum(c["reused"] for c in cells)
+    return f"{text} ({reused} reused)" if reused else text
+
+
+def study_tables(cells: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Study name -> Markdown table, one row per variant in first-seen order."""
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for cell in cells:
+        grouped[cell["study"]][cell["variant"]].append(cell)
+    tables = {}
+    for study, variants in grouped.items():
+        rows = [
+            [variant, mean_std([c["accuracy"] for c in group]),
+             mean_std([c["f1_macro"] for c in group]), len(group),
+             f"{statistics.fmean(c['train_seconds'] for c in group):.2f}", _status(group)]
+            for variant, group in variants.items()
+        ]
+        tables[study] = tabulate(rows, HEADERS, tablefmt="github")
+    return tables
+
+
+class SummaryReporter:
+    """Collects cell and claim records from reports (user_properties cross pytest-xdist) and
+    prints the session's tables at the end."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.records = config.stash[RECORDS_KEY]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if not isinstance(value, dict):
+                continue
+            if name == CELL_PROPERTY:
+                self.records.cells.append(value)
+            elif name == CLAIM_PROPERTY:
+                self.records.claims.append(value)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        records = self.records
+        if hasattr(self.config, "workerinput") or not (records.cells or records.claims):
+            return
+        session = self.config.stash[SESSION_KEY]
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("-", f"ablab session {session.session_id}")
+        for study, table in study_tables(records.cells).items():
+            write(f"\n### {study}\n")
+            write(table)
+        if records.claims:
+            write("\nClaims:")
+            for found in records.claims:
+                write(f"- [{found['study']}] {found['text']}")
+        write(f"\nrows in {session.store.url} (session {session.session_id})")
+        if self.config.getoption("ablab_report"):
+            from ablab.report.write import (
+                write_report,  # matplotlib only when a report is asked for
+            )
+
+            command = " ".join(["pytest", *self.config.invocation_params.args])
+            try:
+                path = write_report(session.store, [session.session_id], REPORT_DIR, command)
+            except ValueError as error:  # e.g. every cell of the session was reused: no rows
+                write(f"report: not written: {error}")
+            else:
+                write(f"report: {path}")

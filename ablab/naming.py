@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 from ablab.spec import Experiment
@@ -55,3 +56,15 @@ def config_name(exp: Experiment) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:10]
     return f"{name[: MAX_NAME - len(digest) - 1]}-{digest}"
+
+
+def inside(folder: Path, name: str, what: str) -> Path:
+    """`folder / name` for a name taken from user text (a study, a variant); a ValueError when
+    the name is empty, absolute or climbs out of `folder` (`../x`), so no file lands elsewhere."""
+    __tracebackhide__ = True
+    candidate = (folder / name).resolve()
+    if not name or Path(name).is_absolute() or not candidate.is_relative_to(folder.resolve()) \
+            or candidate == folder.resolve():
+        raise ValueError(f"{what}={name!r} is not allowed as a folder name; use a plain name "
+                         "without '/', '..' or a leading '/'")
+    return folder / name

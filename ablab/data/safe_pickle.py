@@ -21,7 +21,7 @@ from numpy._core import multiarray, numeric
 _NUMPY_BUILDERS: dict[str, Any] = {
     "multiarray._reconstruct": multiarray._reconstruct,  # an empty ndarray of a given dtype
     "multiarray.scalar": multiarray.scalar,  # a numpy scalar from its bytes
-    "numeric._frombuffer": numeric._frombuffer,  # protocol 5: an array over a buffer
+    "numeric._frombuffer": numeric._frombuffer,  # type: ignore[attr-defined]  # protocol 5
 }
 ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy", "ndarray"): np.ndarray,

@@ -91,8 +91,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "dist", "no") == "load":
         # A study's claims read the cells of their own module: keep each file on one worker.
         config.option.dist = "loadfile"
-    store = open_store(config.getoption("ablab_db"))
     try:
+        store = open_store(config.getoption("ablab_db"))
         store.check()
     except StoreError as error:
         raise pytest.UsageError(f"--ablab-db: {error}") from None

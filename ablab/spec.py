@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ablab.validate import check_fields
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -74,6 +76,7 @@ class Experiment:
         __tracebackhide__ = True
         from ablab.registry import DATASETS, MODELS
 
+        check_fields(self)  # types first: `lr="0.01"` is a field error, not a TypeError below
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
         window = ("window",) if self.window is not None else ()
         DATASETS.check(self.dataset, self.dataset_kwargs, window)

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from ablab import fixtures
 from ablab.data.loading import default_root
+from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
@@ -97,6 +98,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except StoreError as error:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
+    if data is not None:
+        check_folder(data)
+        if config.getoption("ablab_profile") == "full":
+            config.pluginmanager.register(DataRootCheck(data), "ablab-data-root")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     _share_cpu_threads(workerinput)
     config.stash[RECORDS_KEY] = Records()

@@ -52,19 +52,29 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def session_rows(store: RunStore, session: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """(session id, its ablation rows): the named session, else the newest one. Optuna trial
-    rows are left out: a search draws other trials on every run, so they have no baseline.
-    ExportError when the database has no rows or that session has none."""
+    """(session id, its ablation rows): the named session, else the newest one that has
+    ablation rows. Optuna trial rows are left out: a search draws other trials on every run,
+    so they have no baseline (and a search run after the suite must not hide the suite).
+    ExportError when the database has no such rows or the named session has none."""
     sessions = store.sessions()
-    if session is None:
-        if not sessions:
-            raise ExportError(f"database {store.url} has no sessions")
-        session = sessions[-1]
-    rows = [row for row in store.rows(session=session) if row["trial"] is None]
-    if not rows:
-        known = ", ".join(sessions[-3:]) or "none"
-        raise ExportError(f"session {session!r} has no rows in {store.url} (newest: {known})")
-    return session, rows
+    if session is not None:
+        rows = _ablation_rows(store, session)
+        if not rows:
+            known = ", ".join(sessions[-3:]) or "none"
+            raise ExportError(f"session {session!r} has no ablation rows in {store.url} "
+                              f"(newest sessions: {known})")
+        return session, rows
+    for newest in reversed(sessions):
+        rows = _ablation_rows(store, newest)
+        if rows:
+            return newest, rows
+    what = "only search trial rows" if sessions else "no rows"
+    raise ExportError(f"database {store.url} has {what}; run the ablations first "
+                      "(pytest ablations --ablab-db ...)")
+
+
+def _ablation_rows(store: RunStore, session: str) -> list[dict[str, Any]]:
+    return [row for row in store.rows(session=session) if row["trial"] is None]
 
 
 def session_frame(url: str | None, session: str | None) -> tuple[str, pd.DataFrame]:

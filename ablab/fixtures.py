@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from ablab.data.sources import DataUnavailable
+from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
@@ -79,6 +79,8 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
             result = ablab_session.run(exp, cell, artifacts=artifacts)
         except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
             pytest.skip(f"data unavailable: {error}")
+        except CorruptData as error:  # the file is there but broken: one line, not a traceback
+            pytest.fail(f"corrupt data: {error}", pytrace=False)
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,

@@ -81,6 +81,7 @@ def session_frame(url: str | None, session: str | None) -> tuple[str, pd.DataFra
     """(session id, one flat row per cell and seed) from the database at `url`."""
     store = open_store(url)
     try:
+        store.check(write=False)  # a foreign or damaged database is one line, and stays as is
         session, rows = session_rows(store, session)
     finally:
         store.close()

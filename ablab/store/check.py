@@ -6,8 +6,10 @@ what to do; the check writes nothing that stays (a missing SQLite file is not cr
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Collection
+from contextlib import closing
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,44 +22,59 @@ WRITE_PROBE = "ablab_write_check"  # created and rolled back inside one transact
 
 
 def check_store(
-    engine: Engine, shown: str, sqlite_path: str | None, required: Collection[str]
+    engine: Engine, shown: str, sqlite_path: str | None, required: Collection[str],
+    *, write: bool = True,
 ) -> None:
     """Raise StoreError unless the database at `engine` can hold ablab's `runs` table:
-    reachable, not corrupt, no foreign `runs` table (one lacking a `required` column) and
-    writable. `shown` is the URL without its password."""
+    reachable, not corrupt, no foreign `runs` table (one lacking a `required` column) and,
+    with `write`, writable. `shown` is the URL without its password."""
     if sqlite_path not in (None, "", ":memory:"):
         assert sqlite_path is not None
-        if not _check_sqlite_file(Path(sqlite_path), shown):
-            return  # no file yet: its folder can be created, the table is made on first write
+        _check_sqlite(Path(sqlite_path), shown, required, write)
+        return
     try:
         with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                _sqlite_integrity(connection, shown)
-            present = _runs_columns(connection)
-            if present is not None:
-                missing = sorted(set(required) - present)
-                if missing:
-                    raise StoreError(f"database {shown}: its table runs is not ablab's (no "
-                                     f"column {', '.join(missing)}); give another database")
-            if engine.dialect.name != "sqlite":  # SQLite's writability is the file's mode
+            inspector = sa.inspect(connection)
+            if inspector.has_table("runs"):
+                columns = {c["name"] for c in inspector.get_columns("runs")}
+                _check_columns(columns, shown, required)
+            if write:
                 _write_probe(connection)
     except SQLAlchemyError as error:
         raise StoreError(f"cannot reach database {shown}: {_reason(error)}") from error
 
 
-def _check_sqlite_file(path: Path, shown: str) -> bool:
-    """Whether the file exists (False: it can be created); StoreError when neither holds."""
+def _check_sqlite(path: Path, shown: str, required: Collection[str], write: bool) -> None:
+    """A SQLite file is read through a read-only connection (the store's own would switch it
+    to WAL mode: a write), so checking a foreign or damaged file leaves it as it was."""
     if path.is_dir():
         raise StoreError(f"database {shown}: {path} is a folder; give a file path such as "
                          f"{path / 'ablab.db'}")
-    if not path.exists():
+    if write:  # SQLite's WAL mode writes `-wal` and `-shm` files beside the database
         _probe_folder(path.resolve().parent, shown)
-        return False
-    # SQLite's WAL mode writes `-wal` and `-shm` files beside the database.
-    if not os.access(path, os.W_OK):
+    if not path.exists():
+        return  # its folder can be made; the table is created on the first write
+    if write and not os.access(path, os.W_OK):
         raise StoreError(f"database {shown}: {path} is not writable")
-    _probe_folder(path.resolve().parent, shown)
-    return True
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            # quick_check reads every page: a file that is not SQLite, or a damaged one,
+            # fails here rather than when the first cell's row is appended.
+            found = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot reach database {shown}: {error}") from None
+    if found != "ok":
+        raise StoreError(f"database {shown} is damaged ({found}); give another file")
+    if columns:
+        _check_columns(columns, shown, required)
+
+
+def _check_columns(present: set[str], shown: str, required: Collection[str]) -> None:
+    missing = sorted(set(required) - present)
+    if missing:
+        raise StoreError(f"database {shown}: its table runs is not ablab's (no column "
+                         f"{', '.join(missing)}); give another database")
 
 
 def _probe_folder(folder: Path, shown: str) -> None:
@@ -78,21 +95,6 @@ def _probe_folder(folder: Path, shown: str) -> None:
     finally:
         for step in reversed(made):
             step.rmdir()
-
-
-def _sqlite_integrity(connection: sa.Connection, shown: str) -> None:
-    """`PRAGMA quick_check` reads every page: a file that is not SQLite, or a damaged one,
-    fails here rather than when the first cell's row is appended."""
-    found = connection.execute(sa.text("PRAGMA quick_check(1)")).scalar()
-    if found != "ok":
-        raise StoreError(f"database {shown} is damaged ({found}); give another file")
-
-
-def _runs_columns(connection: sa.Connection) -> set[str] | None:
-    inspector = sa.inspect(connection)
-    if not inspector.has_table("runs"):
-        return None
-    return {c["name"] for c in inspector.get_columns("runs")}
 
 
 def _write_probe(connection: sa.Connection) -> None:

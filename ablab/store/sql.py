@@ -95,9 +95,9 @@ class SqlStore(RunStore):
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
-    def check(self) -> None:
+    def check(self, *, write: bool = True) -> None:
         required = [c.name for c in runs.columns if not c.nullable]
-        check_store(self.engine, self._safe_url(), self._sqlite_path, required)
+        check_store(self.engine, self._safe_url(), self._sqlite_path, required, write=write)
 
     def _ensure_table(self) -> None:
         if self._ready:

@@ -20,7 +20,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ablab.cli.main import main
 from ablab.search.backend import TrialSeededSampler, make_pruner
-from ablab.search.runner import SEARCHES, apply_overrides, create_study, variant_name
+from ablab.search.runner import apply_overrides, create_study, variant_name
+from ablab.search.spec import SEARCHES
 from ablab.spec import Experiment
 from ablab.store import open_store
 

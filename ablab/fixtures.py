@@ -10,7 +10,6 @@ from typing import Any, Protocol
 import pytest
 
 from ablab.data.sources import CorruptData, DataUnavailable
-from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
@@ -31,7 +30,6 @@ TrendFixture = Callable[..., Trend]
 @pytest.fixture(scope="session")
 def ablab_session(pytestconfig: pytest.Config) -> Session:
     """The session's settings and store."""
-    load_builtins()
     return pytestconfig.stash[SESSION_KEY]
 
 

@@ -30,13 +30,13 @@ def main(args: argparse.Namespace) -> int:
         session, current = session_frame(args.db, args.session)
         source = f"session {session}"
     verdicts, missing = compare_frames(baseline, current, limits, args.metric)
-    if not verdicts:  # a gate that judged nothing must not pass
-        raise CommandError(f"nothing compared: none of the {len(current)} rows of {source} "
-                           f"matches a cell of {baseline_path}; check --baseline and --session")
     failed = any(v.regressed for v in verdicts) or (args.fail_missing and missing.any_lost)
     text = markdown(source, str(baseline_path), verdicts, missing, limits, failed,
                     args.fail_missing)
-    print(text, end="")
+    print(text, end="")  # with nothing compared, it still lists the missing and new cells
+    if not verdicts:  # a gate that judged nothing must not pass
+        raise CommandError(f"nothing compared: none of the {len(current)} rows of {source} "
+                           f"is a cell of {baseline_path}; check --baseline and --session")
     if args.out:
         write_text(Path(args.out), text)
     return 1 if failed else 0

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import pytest
 
 from ablab.data.sources import CorruptData, DataUnavailable
+from ablab.progress import LiveLine
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
@@ -73,12 +74,15 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
     def run_cell(exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult:
         if isinstance(seed, int):
             exp = dataclasses.replace(exp, seed=seed)
+        live = LiveLine(request.config, f"{cell.study} {cell.variant} seed{exp.seed}", exp.epochs)
         try:
-            result = ablab_session.run(exp, cell, artifacts=artifacts)
+            result = ablab_session.run(exp, cell, artifacts=artifacts, on_epoch=live.update)
         except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
             pytest.skip(f"data unavailable: {error}")
         except CorruptData as error:  # the file is there but broken: one line, not a traceback
             pytest.fail(f"corrupt data: {error}", pytrace=False)
+        finally:
+            live.close()
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,

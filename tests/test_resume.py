@@ -79,9 +79,9 @@ def test_killed_runs_resume_training_exactly_the_missing_cells(tmp_path: Path) -
     done = subprocess.run(_command(db), cwd=REPO, env=_env(cache), capture_output=True,
                           text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = _keys(db)
-    final = [key for session, key in rows if session not in before]
-    every = [key for _, key in rows]
+    found = _keys(db)
+    final = [key for session, key in found if session not in before]
+    every = [key for _, key in found]
     assert len(every) == len(set(every)) == 21
     assert set(final) == set(every) - stored  # exactly the missing cells were trained
     reused = sum(int(n) for n in re.findall(r"\((\d+) reused\)", done.stdout))

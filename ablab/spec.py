@@ -33,6 +33,15 @@ def _check(name: str, ok: bool, value: object, allowed: str) -> None:
         raise ValueError(f"{name}={value!r} is not allowed; {name} must be {allowed}")
 
 
+def _one_channel(kwargs_name: str, kwargs: dict[str, Any], knob: str) -> None:
+    """A knob that is a field of its own may not also be set inside the factory's kwargs:
+    `dropout` would reach the model twice, `window` in dataset_kwargs would be overridden."""
+    __tracebackhide__ = True
+    if knob in kwargs:
+        raise ValueError(f"{kwargs_name}[{knob!r}]={kwargs[knob]!r} is not allowed; set the "
+                         f"field {knob}= instead (one channel per knob)")
+
+
 def check_device(device: str) -> None:
     """`auto`, `cpu`, `cuda` or `cuda:<index>`."""
     head, _, index = device.partition(":")
@@ -74,6 +83,8 @@ class Experiment:
         __tracebackhide__ = True
         from ablab.registry import DATASETS, MODELS
 
+        _one_channel("model_kwargs", self.model_kwargs, "dropout")
+        _one_channel("dataset_kwargs", self.dataset_kwargs, "window")
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
         window = ("window",) if self.window is not None else ()
         DATASETS.check(self.dataset, self.dataset_kwargs, window)

@@ -28,6 +28,11 @@ BAD_FIELDS = [
     ({"model_kwargs": {"depth": 3}}, "model 'mlp' takes no argument 'depth'; it takes: hidden"),
     ({"model_kwargs": {"activation": "gelu"}}, "activation='gelu' is not allowed; choose one of"),
     ({"window": 2}, "dataset 'digits' takes no argument 'window'"),
+    # One channel per knob: the promoted fields may not be set inside the factories' kwargs too.
+    ({"model_kwargs": {"dropout": 0.5}, "dropout": 0.5},
+     "model_kwargs['dropout']=0.5 is not allowed; set the field dropout= instead"),
+    ({"dataset": "sequences", "dataset_kwargs": {"window": 3}},
+     "dataset_kwargs['window']=3 is not allowed; set the field window= instead"),
 ]
 
 

@@ -19,7 +19,7 @@ import torch
 from ablab.atomic import atomic_path
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
-from ablab.naming import config_name
+from ablab.naming import model_file_name
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
@@ -124,7 +124,7 @@ class Session:
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None
         assert result.model is not None
-        path = self.save_models / cell.study / f"{config_name(result.experiment)}.pt"
+        path = self.save_models / cell.study / model_file_name(result.experiment, result.key)
         with atomic_path(path) as partial:  # never a half-written checkpoint under the name
             torch.save(result.model.state_dict(), partial)
 

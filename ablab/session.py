@@ -6,7 +6,6 @@ The pytest plugin, Optuna searches and scripts share this; it has no pytest impo
 from __future__ import annotations
 
 import dataclasses
-import json
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -74,9 +73,7 @@ class Session:
 
     def data(self, exp: Experiment) -> TensorData:
         """The cell's dataset on the session's device, from a small per-process cache."""
-        fields = {k: getattr(exp, k) for k in ("dataset", "dataset_kwargs", "window", "seed",
-                                                "val_fraction", "test_fraction", "augmentation")}
-        name = json.dumps(fields, sort_keys=True, default=str)
+        name = exp.data_identity()
         if name not in self._data:
             if len(self._data) >= DATA_CACHE_SIZE:
                 del self._data[next(iter(self._data))]

@@ -19,6 +19,9 @@ AUGMENTATIONS = ("none", "flip", "noise", "both", "4x")
 PROFILES = ("smoke", "full")
 AMPS = ("none", "bf16")  # bf16 autocast needs no loss scaling, unlike fp16
 STATUSES = ("ok", "diverged", "collapsed")
+# Marks the fields that decide a cell's tensors (ablab.data.loading reads these and no others):
+# cells equal on them share one loaded dataset (Experiment.data_identity).
+DATA = {"data": True}
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -53,8 +56,8 @@ def check_device(device: str) -> None:
 class Experiment:
     """Every knob of one trained cell. Make variants with `dataclasses.replace`."""
 
-    dataset: str = "digits"
-    dataset_kwargs: dict[str, Any] = field(default_factory=dict)
+    dataset: str = field(default="digits", metadata=DATA)
+    dataset_kwargs: dict[str, Any] = field(default_factory=dict, metadata=DATA)
     model: str = "mlp"
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     init: str = "default"
@@ -66,13 +69,13 @@ class Experiment:
     penalty: str = "none"
     penalty_weight: float = 0.0
     dropout: float = 0.0
-    augmentation: str = "none"
-    window: int | None = None
-    val_fraction: float = 0.15
-    test_fraction: float = 0.15
+    augmentation: str = field(default="none", metadata=DATA)
+    window: int | None = field(default=None, metadata=DATA)
+    val_fraction: float = field(default=0.15, metadata=DATA)
+    test_fraction: float = field(default=0.15, metadata=DATA)
     patience: int | None = None
     target_accuracy: float | None = None
-    seed: int = 0
+    seed: int = field(default=0, metadata=DATA)  # splits, shuffling and init
     device: str = "auto"
     amp: str = "none"
     tf32: bool = False
@@ -125,6 +128,11 @@ class Experiment:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def data_identity(self) -> str:
+        """Canonical JSON of the fields marked DATA: what a cell's loaded tensors depend on."""
+        return _canonical({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                           if f.metadata.get("data")})
 
     def key(self, data_fingerprint: str) -> str:
         """Stable identity of this cell: canonical JSON of all fields plus the data fingerprint."""

@@ -80,12 +80,14 @@ def test_round_trip_through_a_dict() -> None:
     assert Experiment.from_dict(exp.as_dict()) == exp
 
 
-DATA_CHANGES = [{"seed": 1}, {"val_fraction": 0.2}, {"test_fraction": 0.2}, {"window": 2},
-                {"augmentation": "noise"}, {"dataset_kwargs": {"n_steps": 500}},
-                {"dataset": "digits", "model": "mlp"}]
-OTHER_CHANGES = [{"lr": 0.1}, {"epochs": 3}, {"init": "he"}, {"batch_size": 8},
-                 {"model_kwargs": {"hidden": (8,)}}, {"dropout": 0.1}, {"profile": "full"},
-                 {"device": "cpu"}, {"patience": 2}]
+DATA_CHANGES: list[dict[str, Any]] = [
+    {"seed": 1}, {"val_fraction": 0.2}, {"test_fraction": 0.2}, {"window": 2},
+    {"augmentation": "noise"}, {"dataset_kwargs": {"n_steps": 500}},
+    {"dataset": "digits", "model": "mlp"}]
+OTHER_CHANGES: list[dict[str, Any]] = [
+    {"lr": 0.1}, {"epochs": 3}, {"init": "he"}, {"batch_size": 8},
+    {"model_kwargs": {"hidden": (8,)}}, {"dropout": 0.1}, {"profile": "full"},
+    {"device": "cpu"}, {"patience": 2}]
 
 
 def test_data_identity_follows_the_data_fields_and_nothing_else() -> None:

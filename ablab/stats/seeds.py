@@ -13,11 +13,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ablab.spec import STATUSES
-from ablab.stats.claims import ALPHA, Comparison, holm, paired_comparison, t_interval
+from ablab.stats.claims import Comparison, holm, paired_comparison
+from ablab.stats.spread import over_seeds
 from ablab.store.base import CONTROL_PARAM
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
@@ -62,14 +62,8 @@ def control_variant(study: pd.DataFrame) -> str:
 
 def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
     """(mean, std, CI low, CI high, n) of the finite values; a t interval at 1 - ALPHA."""
-    finite = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
-    n = len(finite)
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan, 0
-    if n == 1:
-        return float(finite[0]), math.nan, math.nan, math.nan, 1
-    mean, low, high, _ = t_interval(finite, ALPHA)
-    return mean, float(finite.std(ddof=1)), low, high, n
+    found = over_seeds(values)
+    return found.mean, found.sd, found.low, found.high, found.n
 
 
 def _bounded(values: Sequence[float]) -> tuple[float, float, float, float, int]:

@@ -16,7 +16,6 @@ from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
 from ablab.stats.claims import Comparison, Trend, paired_comparison, trend_test
-from ablab.store.base import CONTROL_PARAM
 from ablab.variant import SEED, variant_name
 
 
@@ -49,11 +48,10 @@ def _cell(request: pytest.FixtureRequest) -> CellInfo:
     params.pop(SEED, None)
     stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
               for k, v in params.items()}
-    control = getattr(request.module, "CONTROL", None)
-    if control is not None:
-        stored[CONTROL_PARAM] = str(control)  # the report cannot import the study module
+    control = getattr(request.module, "CONTROL", None)  # the report cannot import the module
     return CellInfo(study=study_name(request.module), variant=variant_name(request.node),
-                    node_id=request.node.nodeid, params=stored)
+                    node_id=request.node.nodeid, params=stored,
+                    control=None if control is None else str(control))
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ class CellInfo:
     node_id: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     trial: int | None = None
+    control: str | None = None  # the study module's CONTROL variant
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Session:
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
             timings=result.timings, environment=environment(self.device),
-            data_fingerprint=result.data_fingerprint, trial=cell.trial,
+            data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
 
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:

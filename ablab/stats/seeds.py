@@ -1,7 +1,8 @@
 """The numbers behind a report: rows -> one line per cell and seed -> per-variant summary.
 
 The control of a study is the variant its module declares as `CONTROL` (the `run` fixture
-stores it in each row's params under `_control`); without one, the variant of the study's
+stores it in each row's `control` column; rows from before that column kept it in params under
+`_control`); without one, the variant of the study's
 first row. Each variant is compared with the control on test accuracy by a paired t-test over
 the seeds both ran, Holm-corrected over the study's comparisons.
 """
@@ -18,7 +19,7 @@ import pandas as pd
 from ablab.spec import STATUSES
 from ablab.stats.claims import Comparison, holm, paired_comparison
 from ablab.stats.spread import over_seeds
-from ablab.store.base import CONTROL_PARAM
+from ablab.store.base import LEGACY_CONTROL_PARAM
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
                  "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
@@ -47,7 +48,7 @@ def rows_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
             "samples_per_second": as_float(timings.get("samples_per_second")),
             "train_seconds": as_float(timings.get("train_seconds")),
             "epochs_run": as_float(timings.get("epochs_run")),
-            "control": (row["params"] or {}).get(CONTROL_PARAM),
+            "control": row.get("control") or (row["params"] or {}).get(LEGACY_CONTROL_PARAM),
         })
     frame = pd.DataFrame.from_records(records, columns=FRAME_COLUMNS).sort_values("id")
     frame = frame.drop_duplicates(["study", "variant", "seed"], keep="last")

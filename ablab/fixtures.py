@@ -11,7 +11,6 @@ import pytest
 
 from ablab.cells import study_name
 from ablab.data.sources import DataUnavailable
-from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
@@ -32,7 +31,6 @@ TrendFixture = Callable[..., Trend]
 @pytest.fixture(scope="session")
 def ablab_session(pytestconfig: pytest.Config) -> Session:
     """The session's settings and store."""
-    load_builtins()
     return pytestconfig.stash[SESSION_KEY]
 
 

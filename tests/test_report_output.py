@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from ablab.cli.main import main as ablab_main
-from ablab.registry import load_builtins
 from ablab.report.markdown import report_markdown
 from ablab.report.write import write_report
 from ablab.session import CellInfo, Session
@@ -45,7 +44,6 @@ def non_blank(path: Path) -> bool:
 
 
 def test_every_figure_is_drawn_non_blank_and_referenced(tmp_path: Path) -> None:
-    load_builtins()
     store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
     session = Session(store=store, device=torch.device("cpu"), cache=tmp_path / "cache")
     cells = {

@@ -106,7 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
             config.pluginmanager.register(DataRootCheck(data), "ablab-data-root")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     _share_cpu_threads(workerinput)
-    config.stash[RECORDS_KEY] = Records()
+    records = config.stash[RECORDS_KEY] = Records()
+    config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
     config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     device = _device(config.getoption("ablab_device"))
@@ -170,5 +171,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.claim)
         if item.get_closest_marker("gpu") and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device; none on this machine"))
-
-

@@ -56,7 +56,7 @@ def test_every_figure_is_drawn_non_blank_and_referenced(tmp_path: Path) -> None:
         for seed in (0, 1):
             seeded = dataclasses.replace(exp, seed=seed, target_accuracy=0.3)
             session.run(seeded, CellInfo(study="toy", variant=variant,
-                                      params={"_control": "mlp"}), artifacts=artifacts)
+                                      control="mlp"), artifacts=artifacts)
     report = write_report(store, [session.session_id], tmp_path / "out", "test")
     store.close()
     text = report.read_text(encoding="utf-8")

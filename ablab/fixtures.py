@@ -14,7 +14,13 @@ from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.progress import LiveLine
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
-from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stash import (
+    CELL_PROPERTY,
+    CLAIM_PROPERTY,
+    RECORDS_KEY,
+    SESSION_KEY,
+    as_property,
+)
 from ablab.stats.claims import Comparison, Trend, paired_comparison, trend_test
 from ablab.variant import SEED, variant_name
 
@@ -81,7 +87,7 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
             "train_seconds": result.timings.get("train_seconds", 0.0),
             "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
         }
-        request.node.user_properties.append((CELL_PROPERTY, record))
+        request.node.user_properties.append((CELL_PROPERTY, as_property(record)))
         records.local.append(record)
         return result
 
@@ -146,8 +152,8 @@ def _seed_values(
 
 
 def _record_claim(request: pytest.FixtureRequest, found: dict[str, Any]) -> None:
-    request.node.user_properties.append((CLAIM_PROPERTY, {"study": study_name(request.module),
-                                                          **found}))
+    record = {"study": study_name(request.module), **found}
+    request.node.user_properties.append((CLAIM_PROPERTY, as_property(record)))
 
 
 def _values(

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ablab.atomic import atomic_path
+from ablab.extras import missing_extra
 from ablab.store import RunStore, open_store
 
 ENVIRONMENT_COLUMNS = ["torch", "git_sha", "git_dirty"]
@@ -98,11 +99,14 @@ def check_format(path: Path) -> str:
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """CSV or Parquet by the extension, written to a temporary name and then renamed."""
     suffix = check_format(path)
-    with atomic_path(path) as partial:
-        if suffix == ".csv":
-            frame.to_csv(partial, index=False)
-        else:
-            frame.to_parquet(partial, index=False)
+    try:
+        with atomic_path(path) as partial:
+            if suffix == ".csv":
+                frame.to_csv(partial, index=False)
+            else:
+                frame.to_parquet(partial, index=False)
+    except ImportError as error:  # pyarrow is the `parquet` extra
+        raise ExportError(f"{path}: {missing_extra(error) or error}") from None
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -116,6 +120,8 @@ def read_table(path: Path) -> pd.DataFrame:
             # become a number.
             return pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
         return pd.read_parquet(path)
+    except ImportError as error:  # pyarrow is the `parquet` extra
+        raise ExportError(f"{path}: {missing_extra(error) or error}") from None
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ExportError(f"{path}: cannot read it: {first}") from error

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from ablab.extras import missing_extra
 from ablab.store.base import RunRow, RunStore, StoreError
 from ablab.store.check import check_store
 
@@ -85,6 +86,8 @@ class SqlStore(RunStore):
                 parsed, json_serializer=_dumps, pool_pre_ping=True,
                 connect_args={"timeout": SQLITE_BUSY_MS / 1000} if self._sqlite_path else {},
             )
+        except ImportError as error:  # the driver of an optional extra (psycopg)
+            raise StoreError(f"database {url!r}: {missing_extra(error) or error}") from None
         except (ArgumentError, NoSuchModuleError, ValueError) as error:
             raise StoreError(f"database URL {url!r} is not usable: {error}; give a SQLAlchemy "
                              "URL such as sqlite:///results/ablab.db or "

@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    arrays = {"x": rng.random((70_000, 784), dtype=np.float32),
+    arrays: dict[str, np.ndarray] = {"x": rng.random((70_000, 784), dtype=np.float32),
               "y": rng.integers(0, 10, 70_000)}
     with tempfile.TemporaryDirectory() as folder:
         entry = Path(folder)

@@ -38,7 +38,7 @@ def row(
         "study": study, "node_id": f"ablations/test_toy.py::test[{variant}-seed{seed}]",
         "variant": variant, "params": {}, "control": control, "seed": seed,
         "experiment": {"target_accuracy": target}, "key": f"k{row_id}", "cell_key": variant,
-        "status": status, "test_accuracy": accuracy, "test_f1_macro": accuracy - 0.01,
+        "status": status, "accuracy": accuracy, "f1_macro": accuracy - 0.01,
         "metrics": metrics, "history": history,
         "timings": {"train_seconds": 1.0, "samples_per_second": 200.0, "epochs_run": 2.0},
         "environment": {"hostname": "box", "cpu_count": 2, "device": "cpu",

@@ -94,7 +94,7 @@ def test_capture_leaves_training_unchanged() -> None:
         return [(h.train_loss, h.val_loss, h.val_accuracy) for h in history]
 
     assert untimed(captured.history) == untimed(plain.history)
-    assert captured.test_accuracy == plain.test_accuracy
+    assert captured.accuracy == plain.accuracy
     assert "embeddings_first" in capture.arrays
 
 

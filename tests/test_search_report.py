@@ -74,7 +74,7 @@ def test_best_trials_table_is_sorted_and_joined_to_rows(
         trial = study.trials[int(cells[1])]
         assert trial.state == TrialState.COMPLETE
         assert float(cells[2]) == pytest.approx(trial.value, abs=5e-5)
-        assert float(cells[3]) == pytest.approx(rows[trial.number]["test_accuracy"], abs=5e-5)
+        assert float(cells[3]) == pytest.approx(rows[trial.number]["accuracy"], abs=5e-5)
 
 
 def test_figures_are_written_and_linked(

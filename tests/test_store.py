@@ -66,7 +66,7 @@ def test_append_then_read_back_unchanged(store: SqlStore, session: str) -> None:
         assert stored[field] == getattr(row, field), field
     assert stored["metrics"]["accuracy"] == pytest.approx(0.507)
     assert stored["metrics"]["roc_auc"] is None  # JSON has no NaN
-    assert stored["test_accuracy"] == pytest.approx(0.507)
+    assert stored["accuracy"] == pytest.approx(0.507)
 
 
 def test_find_returns_the_newest_row_of_a_key(store: SqlStore, session: str) -> None:

@@ -13,8 +13,6 @@ from ablab.atomic import atomic_path
 from ablab.store import RunStore, open_store
 
 ENVIRONMENT_COLUMNS = ["torch", "git_sha", "git_dirty"]
-# Stored metric names that would be ambiguous as bare columns.
-RENAMED = {"accuracy": "test_accuracy", "loss": "test_loss"}
 FORMATS = (".csv", ".parquet")
 TEXT_COLUMNS = ("session_id", "study", "variant", "key", "cell_key", "status")
 
@@ -29,7 +27,7 @@ def _scalars(values: dict[str, Any]) -> dict[str, float]:
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float | None):
             continue
-        found[RENAMED.get(name, name)] = math.nan if value is None else float(value)
+        found[name] = math.nan if value is None else float(value)
     return found
 
 

@@ -82,7 +82,7 @@ def _best_table(complete: list[FrozenTrial], rows: dict[Any, dict[str, Any]]) ->
     for rank, trial in enumerate(best, 1):
         row = rows.get(trial.number, {})
         table.append([rank, trial.number, _number(trial.value, ".4f"),
-                      _number(row.get("test_accuracy"), ".4f"), row.get("status", "no row"),
+                      _number(row.get("accuracy"), ".4f"), row.get("status", "no row"),
                       *(_number(trial.params.get(k), ".3g") for k in names)])
     headers = ["rank", "trial", "val accuracy", "test accuracy", "status", *names]
     return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)

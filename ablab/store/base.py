@@ -36,6 +36,8 @@ class RunRow:
     data_fingerprint: str
     trial: int | None = None
     control: str | None = None  # the study's CONTROL variant (the report compares with it)
+    # How it ran: device, profile, CUDA speed options, torch threads (not part of the key).
+    settings: dict[str, Any] = field(default_factory=dict)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -33,8 +33,8 @@ runs = sa.Table(
     sa.Column("key", sa.String(64), nullable=False, index=True),
     sa.Column("cell_key", sa.String(64), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("test_accuracy", sa.Float),
-    sa.Column("test_f1_macro", sa.Float),
+    sa.Column("accuracy", sa.Float),
+    sa.Column("f1_macro", sa.Float),
     sa.Column("metrics", sa.JSON, nullable=False),
     sa.Column("history", sa.JSON, nullable=False),
     sa.Column("timings", sa.JSON, nullable=False),
@@ -42,6 +42,7 @@ runs = sa.Table(
     sa.Column("data_fingerprint", sa.String(64), nullable=False),
     sa.Column("trial", sa.Integer),
     sa.Column("control", sa.String(256)),
+    sa.Column("settings", sa.JSON),
 )
 
 
@@ -138,8 +139,8 @@ class SqlStore(RunStore):
         self._ensure_table()
         values = asdict(row)
         metrics = row.metrics
-        values["test_accuracy"] = _finite(metrics.get("accuracy"))
-        values["test_f1_macro"] = _finite(metrics.get("f1_macro"))
+        values["accuracy"] = _finite(metrics.get("accuracy"))
+        values["f1_macro"] = _finite(metrics.get("f1_macro"))
         with self.engine.begin() as connection:  # one transaction: the whole row or nothing
             inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
         assert inserted is not None

@@ -155,21 +155,21 @@ def _same_device(name: str, own: Any, session: Any) -> bool:
     return name == "device" and own == str(session).partition(":")[0]
 
 
-def same_settings(row: dict[str, Any], settings: dict[str, Any]) -> bool:
+def same_settings(row: RunRow, settings: dict[str, Any]) -> bool:
     """Whether a stored row ran with these settings (the device's type, not its index, and not
     the profile, which changes which cells run, not how one runs)."""
-    return _how(Experiment.from_dict(row["experiment"]).settings()) == _how(settings)
+    return _how(Experiment.from_dict(row.experiment).settings()) == _how(settings)
 
 
 def _how(settings: dict[str, Any]) -> tuple[Any, ...]:
     return (str(settings["device"]).partition(":")[0], *(settings[n] for n in CUDA_OPTIONS))
 
 
-def result_from_row(row: dict[str, Any]) -> RunResult:
+def result_from_row(row: RunRow) -> RunResult:
     """A stored row as a RunResult, marked reused."""
     return RunResult(
-        experiment=Experiment.from_dict(row["experiment"]), key=row["key"],
-        status=row["status"], metrics=row["metrics"],
-        history=[EpochRecord(**h) for h in row["history"]], timings=row["timings"],
-        data_fingerprint=row["data_fingerprint"], reused=True,
+        experiment=Experiment.from_dict(row.experiment), key=row.key,
+        status=row.status, metrics=row.metrics,
+        history=[EpochRecord(**h) for h in row.history], timings=row.timings,
+        data_fingerprint=row.data_fingerprint, reused=True,
     )

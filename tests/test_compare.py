@@ -125,8 +125,8 @@ def test_rerun_with_same_seeds_is_identical_and_passes(
     """Noise alone never fires the gate: on the CPU the same seeds give the same accuracies."""
     run_session(recorded.url, "again")
     store = open_store(recorded.url)
-    first = {(r["variant"], r["seed"]): r["accuracy"] for r in store.rows(session="first")}
-    again = {(r["variant"], r["seed"]): r["accuracy"] for r in store.rows(session="again")}
+    first = {(r.variant, r.seed): r.metrics["accuracy"] for r in store.rows(session="first")}
+    again = {(r.variant, r.seed): r.metrics["accuracy"] for r in store.rows(session="again")}
     store.close()
     assert first == again
     code = compare("--baseline", str(recorded.baseline), "--db", recorded.url)  # newest session

@@ -20,6 +20,7 @@ from ablab.gate.export import flatten
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store
+from ablab.store.base import RunRow
 from ablab.train.devices import gpu_index, resolve_device
 from ablab.train.loop import _train, predict_logits, run_experiment
 from ablab.train.precision import check_device_options
@@ -83,7 +84,7 @@ def test_session_options_are_recorded_in_rows(tmp_path: Path) -> None:
     row = {"session_id": "s", "study": "s", "variant": "v", "seed": 0, "key": "k",
            "cell_key": "c", "status": "ok", "experiment": exp.as_dict(), "environment": {},
            "metrics": {"accuracy": 0.5}, "timings": {}}
-    flat = flatten(row)
+    flat = flatten(RunRow.from_stored(row))
     assert (flat["device"], flat["amp"], flat["tf32"], flat["channels_last"]) == (
         "cuda", "bf16", True, True)
     store.close()
@@ -165,7 +166,7 @@ def test_session_records_cuda_options(tmp_path: Path) -> None:
     session = Session(store=store, device=resolve_device("auto"), amp="bf16", tf32=True)
     session.run(Experiment(dataset="digits", epochs=2), CellInfo(study="gpu", variant="mlp"))
     (row,) = store.rows()
-    assert row["experiment"]["amp"] == "bf16"
-    assert row["experiment"]["tf32"] is True
-    assert row["environment"]["device"].startswith("cuda")
+    assert row.experiment["amp"] == "bf16"
+    assert row.experiment["tf32"] is True
+    assert row.environment["device"].startswith("cuda")
     store.close()

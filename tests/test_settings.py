@@ -50,9 +50,9 @@ def test_rows_record_the_settings_and_threads(tmp_path: Path) -> None:
     runs = session(tmp_path)
     result = runs.run(FAST, CELL)
     [row] = runs.store.rows()
-    assert row["settings"] == {"device": "cpu", "profile": "smoke", "amp": "none", "tf32": False,
+    assert row.settings == {"device": "cpu", "profile": "smoke", "amp": "none", "tf32": False,
                                "channels_last": False, "threads": torch.get_num_threads()}
-    assert row["key"] == result.key == FAST.key(result.data_fingerprint)
+    assert row.key == result.key == FAST.key(result.data_fingerprint)
 
 
 def test_reuse_takes_a_row_only_when_it_ran_the_same_way(tmp_path: Path) -> None:

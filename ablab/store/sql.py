@@ -138,9 +138,8 @@ class SqlStore(RunStore):
     def append(self, row: RunRow) -> int:
         self._ensure_table()
         values = asdict(row)
-        metrics = row.metrics
-        values["accuracy"] = _finite(metrics.get("accuracy"))
-        values["f1_macro"] = _finite(metrics.get("f1_macro"))
+        del values["id"]  # the database assigns it
+        values.update(_finite(row.metric_columns()))
         with self.engine.begin() as connection:  # one transaction: the whole row or nothing
             inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
         assert inserted is not None
@@ -169,20 +168,20 @@ class SqlStore(RunStore):
             return False
         return sa.inspect(self.engine).has_table(name)
 
-    def find(self, key: str) -> dict[str, Any] | None:
+    def find(self, key: str) -> RunRow | None:
         found = self._select(runs.select().where(runs.c.key == key).order_by(runs.c.id.desc())
                              .limit(1))
-        return found[0] if found else None
+        return RunRow.from_stored(found[0]) if found else None
 
     def rows(
         self, *, session: str | None = None, study: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[RunRow]:
         query = runs.select().order_by(runs.c.id)
         if session is not None:
             query = query.where(runs.c.session_id == session)
         if study is not None:
             query = query.where(runs.c.study == study)
-        return self._select(query)
+        return [RunRow.from_stored(columns) for columns in self._select(query)]
 
     def sessions(self) -> list[str]:
         query = (sa.select(runs.c.session_id).group_by(runs.c.session_id)

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from ablab import fixtures
 from ablab.data.loading import default_root
+from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
@@ -93,12 +94,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "dist", "no") == "load":
         # A study's claims read the cells of their own module: keep each file on one worker.
         config.option.dist = "loadfile"
-    store = open_store(config.getoption("ablab_db"))
     try:
+        store = open_store(config.getoption("ablab_db"))
         store.check()
     except StoreError as error:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
+    if data is not None:
+        check_folder(data)
+        if config.getoption("ablab_profile") == "full":
+            config.pluginmanager.register(DataRootCheck(data), "ablab-data-root")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     _share_cpu_threads(workerinput)
     records = config.stash[RECORDS_KEY] = Records()

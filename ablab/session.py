@@ -18,7 +18,7 @@ import torch
 from ablab.atomic import atomic_path
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
-from ablab.naming import model_file_name
+from ablab.naming import inside, model_file_name
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
@@ -109,6 +109,8 @@ class Session:
         """Train `exp` (or, with reuse, return the stored row of the same key) and record it.
         `artifacts` (see ablab.artifacts.ARTIFACTS) are saved beside the database for figures."""
         check_artifacts(artifacts)
+        if self.save_models is not None:
+            inside(self.save_models, cell.study, "study")  # refused before it trains
         exp = self.prepare(exp)
         data = self.data(exp)
         key = exp.key(data.fingerprint)
@@ -145,7 +147,8 @@ class Session:
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None
         assert result.model is not None
-        path = self.save_models / cell.study / model_file_name(result.experiment, result.key)
+        folder = inside(self.save_models, cell.study, "study")
+        path = folder / model_file_name(result.experiment, result.key)
         with atomic_path(path) as partial:  # never a half-written checkpoint under the name
             torch.save(result.model.state_dict(), partial)
 

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from tabulate import tabulate
 
-from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stash import (
+    CELL_PROPERTY,
+    CLAIM_PROPERTY,
+    RECORDS_KEY,
+    SESSION_KEY,
+    from_property,
+)
 from ablab.stats.spread import over_seeds
 
 REPORT_DIR = Path("results")
@@ -64,12 +70,13 @@ class SummaryReporter:
         if report.when != "call":
             return
         for name, value in report.user_properties:
-            if not isinstance(value, dict):
+            record = from_property(value) if name in (CELL_PROPERTY, CLAIM_PROPERTY) else None
+            if record is None:
                 continue
             if name == CELL_PROPERTY:
-                self.records.cells.append(value)
-            elif name == CLAIM_PROPERTY:
-                self.records.claims.append(value)
+                self.records.cells.append(record)
+            else:
+                self.records.claims.append(record)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         records = self.records

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.train.build import build_model, loss_fn, make_optimizer, penalized, penalty
+from ablab.train.guards import DIVERGENCE_FACTOR, chance_loss, check_outputs, diverged
 from ablab.train.metrics import classification_metrics, probabilities, time_to_accuracy
 from ablab.train.precision import (
     autocast,
@@ -101,7 +102,8 @@ def train(
     after_epoch: ModelCallback | None = None,
     progress: bool = False,
 ) -> TrainOutcome:
-    """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
+    """Train `exp` on `data` (already on its device). A non-finite loss, or one far above
+    chance (ablab.train.guards), ends with `diverged`."""
     with _precision(exp, data.x_train.device):
         return _train(exp, data, on_epoch, after_epoch, progress)
 
@@ -119,6 +121,9 @@ def _train(
     # A final batch of one sample breaks batch norm; drop it (it is 1 of n samples).
     steps = n // exp.batch_size + (n % exp.batch_size > 1)
 
+    outputs = check_outputs(model, to_layout(exp, data.x_train[:2]), data.num_classes) \
+        if fitter is None else data.num_classes
+    loss_limit = DIVERGENCE_FACTOR * chance_loss(data.num_classes, outputs)
     history: list[EpochRecord] = []
     train_seconds = eval_seconds = 0.0
     pretrained = None
@@ -154,7 +159,7 @@ def _train(
             on_epoch(record)
         if after_epoch is not None:
             after_epoch(model, record)
-        if not math.isfinite(train_loss):
+        if diverged(train_loss, loss_limit):
             status = "diverged"
             break
         if exp.patience is not None:
@@ -221,8 +226,9 @@ def run_experiment(
     exp: Experiment, data: TensorData, *, on_epoch: EpochCallback | None = None,
     after_epoch: ModelCallback | None = None, progress: bool = False,
 ) -> RunResult:
-    """Train and evaluate one cell. Status: `diverged` (non-finite loss), `collapsed` (one class
-    predicted for nearly everything) or `ok`. The trained model rides along, unstored."""
+    """Train and evaluate one cell. Status: `diverged` (non-finite or exploded loss),
+    `collapsed` (one class predicted for nearly everything) or `ok`. The trained model rides
+    along, unstored."""
     outcome = train(exp, data, on_epoch=on_epoch, after_epoch=after_epoch, progress=progress)
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)

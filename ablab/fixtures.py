@@ -11,6 +11,7 @@ import pytest
 
 from ablab.data.sources import DataUnavailable
 from ablab.registry import load_builtins
+from ablab.seedplan import later_seeds
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
@@ -76,12 +77,14 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
         if isinstance(seed, int):
             exp = dataclasses.replace(exp, seed=seed)
         try:
-            result = ablab_session.run(exp, cell, artifacts=artifacts)
+            result = ablab_session.run(exp, cell, artifacts=artifacts,
+                                       seeds=later_seeds(request.node))
         except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
             pytest.skip(f"data unavailable: {error}")
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,
+            "training": result.metrics.get("training", {}).get("mode"),
             "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
             "train_seconds": result.timings.get("train_seconds", 0.0),
             "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),

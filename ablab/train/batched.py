@@ -83,16 +83,31 @@ def train_stacked(exps: list[Experiment], datas: list[TensorData]) -> list[Train
     """The seeds trained as one `StackedNet`; Unstackable when a model has no stacked form."""
     device = datas[0].x_train.device
     check_device_options(exps[0], device)
-    models = [build_model(e, d).to(device) for e, d in zip(exps, datas, strict=True)]
+    models, generators = [], []
+    for e, d in zip(exps, datas, strict=True):
+        models.append(build_model(e, d).to(device))
+        # Sequentially, dropout draws from the global generator as `build_model` left it.
+        generators.append(_global_generator_copy(device))
     if isinstance(models[0], Pretrainable | EpochFitter):
         raise Unstackable(f"model {exps[0].model!r} has a training stage of its own")
     net = stack(models)
+    net.generators = generators
     precision = tf32_matmuls(exps[0].tf32) if device.type == "cuda" else contextlib.nullcontext()
     with precision:
         seeds = _train_net(net, exps, datas)
     return [TrainOutcome(model, s.status, s.history, s.train_seconds, s.eval_seconds,
                          s.samples_seen, s.stopped_early)
             for model, s in zip(models, seeds, strict=True)]
+
+
+def _global_generator_copy(device: torch.device) -> torch.Generator:
+    """A generator in the state torch's global generator for `device` is in now."""
+    generator = torch.Generator(device=device)
+    if device.type == "cuda":
+        generator.set_state(torch.cuda.get_rng_state(device))
+    else:
+        generator.set_state(torch.get_rng_state())
+    return generator
 
 
 @dataclass

@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 # Layers without parameters or buffers that act on every element (or every channel) alone.
-ELEMENTWISE = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Identity, nn.Dropout, nn.LeakyReLU, nn.GELU,
-               nn.ELU, nn.Softplus, nn.SiLU)
+ELEMENTWISE = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Identity, nn.LeakyReLU, nn.GELU, nn.ELU,
+               nn.Softplus, nn.SiLU)
 POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 
 
@@ -155,6 +155,31 @@ class Shared(nn.Module):
         return self.layer(x)  # type: ignore[no-any-return]
 
 
+class StackedDropout(nn.Module):
+    """Dropout drawing each seed's mask from that seed's own generator, in the seed's own
+    shape, as `F.dropout` does on the CPU (`empty_like(x).bernoulli_(1 - p) / (1 - p)`): given
+    the generator state sequential training would have, the masks are the same ones."""
+
+    layout = "any"
+
+    def __init__(self, layer: nn.Dropout, net: StackedNet) -> None:
+        super().__init__()
+        self.p = layer.p
+        self.net = [net]  # a plain list: the net is not a child module of its own layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        generators = self.net[0].generators
+        if not self.training or self.p == 0 or not generators:
+            return F.dropout(x, self.p, self.training)
+        grouped = x.dim() == 4  # (B, K*C, H, W); else (K, B, ...)
+        k = len(generators)
+        shape = to_seeds(x, k).shape[1:] if grouped else x.shape[1:]
+        keep = 1 - self.p
+        noise = torch.stack([torch.empty(shape, device=x.device, dtype=x.dtype)
+                             .bernoulli_(keep, generator=g).div_(keep) for g in generators])
+        return x * (to_grouped(noise) if grouped else noise)
+
+
 def _flatten_ok(layer: nn.Flatten) -> bool:
     return layer.start_dim == 1 and layer.end_dim == -1
 
@@ -174,7 +199,7 @@ def _leaves(model: nn.Module) -> list[nn.Module]:
     return [model]
 
 
-def _convert(layers: list[nn.Module]) -> nn.Module:
+def _convert(layers: list[nn.Module], net: StackedNet) -> nn.Module:
     first = layers[0]
     kind = type(first)
     if any(type(layer) is not kind for layer in layers):
@@ -185,6 +210,8 @@ def _convert(layers: list[nn.Module]) -> nn.Module:
         return StackedFlatten()
     if kind in ELEMENTWISE:
         return Shared(first, "any")
+    if kind is nn.Dropout:
+        return StackedDropout(first, net)  # type: ignore[arg-type]
     if kind in POOLS:
         return Shared(first, "grouped")
     raise Unstackable(f"layer {kind.__name__} has no stacked form")
@@ -199,8 +226,11 @@ class StackedNet(nn.Module):
         per_model = [_leaves(m) for m in models]
         if len({len(leaves) for leaves in per_model}) != 1:
             raise Unstackable("the seeds' models differ in their layers")
-        self.layers = nn.ModuleList(_convert(list(group)) for group in zip(*per_model,
-                                                                          strict=True))
+        # Each seed's dropout generator, set by the trainer (ablab.train.batched); without
+        # them dropout draws from torch's global generator.
+        self.generators: list[torch.Generator] = []
+        self.layers = nn.ModuleList(_convert(list(group), self) for group in zip(*per_model,
+                                                                                strict=True))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         layout = "seeds"

@@ -196,14 +196,19 @@ def _epoch(
     """One pass, every seed over its own permutation; sums per seed stay on the device."""
     net.train()
     weights = net.penalized()
-    k, bs = y.shape[0], exp.batch_size
-    rows = torch.arange(k, device=y.device)[:, None]
+    k, n, bs = y.shape[0], y.shape[1], exp.batch_size
+    # Seed i's sample j is row i * n + j of the flattened stack: one row gather (index_select
+    # copies whole rows) instead of an elementwise two-index gather.
+    offsets = torch.arange(k, device=y.device)[:, None] * n
+    flat_x, flat_y = x.flatten(0, 1), y.flatten()
     loss_sum = torch.zeros(k, device=y.device)
     correct = torch.zeros(k, device=y.device, dtype=torch.long)
     seen = 0
     for step in range(steps):
-        index = orders[:, step * bs : (step + 1) * bs]
-        xb, yb = x[rows, index], y[rows, index]
+        index = (orders[:, step * bs : (step + 1) * bs] + offsets).flatten()
+        size = len(index) // k
+        xb = flat_x.index_select(0, index).view(k, size, *x.shape[2:])
+        yb = flat_y.index_select(0, index).view(k, size)
         with autocast(exp, x.device):
             logits = net(xb)
             losses = seed_losses(logits, yb)

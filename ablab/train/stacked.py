@@ -47,34 +47,39 @@ class _Stacked(nn.Module):
     def __init__(self, k: int) -> None:
         super().__init__()
         self.k = k
-        self.pairs: list[tuple[str, list[torch.Tensor]]] = []  # own tensor name, per-seed
+        # (own tensor's name, the seeds' tensors, whether it holds them transposed)
+        self.pairs: list[tuple[str, list[torch.Tensor], bool]] = []
 
-    def _stack(self, name: str, per_seed: list[torch.Tensor], parameter: bool) -> None:
-        stacked = torch.stack([t.detach() for t in per_seed]).clone()
+    def _stack(self, name: str, per_seed: list[torch.Tensor], parameter: bool,
+               transposed: bool = False) -> None:
+        stacked = torch.stack([t.detach().t() if transposed else t.detach()
+                               for t in per_seed]).clone()
         if parameter:
             self.register_parameter(name, nn.Parameter(stacked))
         else:
             self.register_buffer(name, stacked)
-        self.pairs.append((name, per_seed))
+        self.pairs.append((name, per_seed, transposed))
 
 
 class StackedLinear(_Stacked):
+    """Weights held as (K, in, out): `baddbmm` on a contiguous right operand runs about 1.4x
+    faster on the CPU than on a transposed view (forward and backward, 784 -> 128, K = 8)."""
+
     layout = "seeds"
     weight: torch.Tensor
     bias: torch.Tensor
 
     def __init__(self, layers: list[nn.Linear]) -> None:
         super().__init__(len(layers))
-        self._stack("weight", [m.weight for m in layers], True)
+        self._stack("weight", [m.weight for m in layers], True, transposed=True)
         self.has_bias = layers[0].bias is not None
         if self.has_bias:
             self._stack("bias", [m.bias for m in layers if m.bias is not None], True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weight = self.weight.transpose(1, 2)  # (K, in, out)
         if self.has_bias:
-            return torch.baddbmm(self.bias.unsqueeze(1), x, weight)
-        return torch.bmm(x, weight)
+            return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight)
+        return torch.bmm(x, self.weight)
 
 
 class StackedConv2d(_Stacked):
@@ -175,8 +180,10 @@ class StackedDropout(nn.Module):
         k = len(generators)
         shape = to_seeds(x, k).shape[1:] if grouped else x.shape[1:]
         keep = 1 - self.p
-        noise = torch.stack([torch.empty(shape, device=x.device, dtype=x.dtype)
-                             .bernoulli_(keep, generator=g).div_(keep) for g in generators])
+        noise = torch.empty((k, *shape), device=x.device, dtype=x.dtype)
+        for mask, generator in zip(noise, generators, strict=True):
+            mask.bernoulli_(keep, generator=generator)  # a contiguous slice: the same draws
+        noise.div_(keep)
         return x * (to_grouped(noise) if grouped else noise)
 
 
@@ -245,10 +252,11 @@ class StackedNet(nn.Module):
             x = layer(x)
         return x if layout == "seeds" else to_seeds(x, self.k)
 
-    def tensor_pairs(self) -> list[tuple[torch.Tensor, list[torch.Tensor]]]:
-        """(stacked tensor, the K models' own tensors it was made from) for every tensor."""
-        return [(getattr(layer, name), per_seed) for layer in self.layers
-                if isinstance(layer, _Stacked) for name, per_seed in layer.pairs]
+    def tensor_pairs(self) -> list[tuple[torch.Tensor, list[torch.Tensor], bool]]:
+        """(stacked tensor, the K models' own tensors it was made from, whether it holds them
+        transposed) for every tensor."""
+        return [(getattr(layer, name), per_seed, transposed) for layer in self.layers
+                if isinstance(layer, _Stacked) for name, per_seed, transposed in layer.pairs]
 
     def penalized(self) -> list[torch.Tensor]:
         """What `build.penalized` picks per model (weights, more than one dimension), stacked."""
@@ -256,15 +264,15 @@ class StackedNet(nn.Module):
 
     def seed_state(self, k: int) -> list[torch.Tensor]:
         """A copy of seed k's tensors (for early stopping's best epoch)."""
-        return [stacked[k].detach().clone() for stacked, _ in self.tensor_pairs()]
+        return [stacked[k].detach().clone() for stacked, _, _ in self.tensor_pairs()]
 
     @torch.no_grad()
     def write_seed(self, k: int, state: list[torch.Tensor] | None = None) -> None:
         """Copy seed k's tensors (now, or `state` from `seed_state`) into its own model."""
         pairs = self.tensor_pairs()
-        values = state if state is not None else [stacked[k] for stacked, _ in pairs]
-        for (_, per_seed), value in zip(pairs, values, strict=True):
-            per_seed[k].copy_(value)
+        values = state if state is not None else [stacked[k] for stacked, _, _ in pairs]
+        for (_, per_seed, transposed), value in zip(pairs, values, strict=True):
+            per_seed[k].copy_(value.t() if transposed else value)
 
 
 def stack(models: list[nn.Module]) -> StackedNet:

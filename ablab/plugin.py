@@ -14,6 +14,7 @@ import torch
 from ablab import fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
 from ablab.data.loading import default_root
+from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
@@ -97,6 +98,7 @@ def _device(option: str) -> torch.device:
 def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
+    _load_project(config)
     if getattr(config.option, "dist", "no") == "load":
         # A study's claims read the cells of their own module: keep each file on one worker.
         config.option.dist = "loadfile"
@@ -109,7 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     workers = int(workerinput.get("workercount", 1))
     apply_threads(_option(config, "threads", lambda text: parse_threads(text, workers)))
-    config.stash[RECORDS_KEY] = Records()
+    records = config.stash[RECORDS_KEY] = Records()
+    config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
     config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     device = _device(config.getoption("ablab_device"))
@@ -136,6 +139,16 @@ def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> in
 
 
 @pytest.hookimpl(optionalhook=True)
+def _load_project(config: pytest.Config) -> None:
+    """Import the modules the rootdir's pyproject.toml names under `[tool.ablab] imports`."""
+    inipath = config.inipath
+    pyproject = inipath if inipath and inipath.name == PYPROJECT else config.rootpath / PYPROJECT
+    try:
+        load_project(pyproject)
+    except ProjectError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: every worker writes its rows under the controller's session id."""
     node.workerinput["ablab_session"] = node.config.stash[SESSION_KEY].session_id
@@ -161,5 +174,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.claim)
         if item.get_closest_marker("gpu") and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device; none on this machine"))
-
-

@@ -1,8 +1,10 @@
-"""One generic registry of named factories, used for models and datasets (timm's pattern)."""
+"""One generic registry of named factories, used for models and datasets (timm's pattern).
+
+ablab registers its embedded defaults itself (ablab.train.models, ablab.data.embedded); a
+project registers its own factories by importing its modules (see ablab.project)."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import typing
 from collections.abc import Callable, Iterable
@@ -10,8 +12,6 @@ from typing import Any, Generic, Literal, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Repository-local packages whose import registers the built-in factories (see README).
-BUILTIN_PACKAGES = ("models", "datasets")
 # Arguments the engine passes itself; a user's kwargs may not set them.
 ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
 
@@ -31,15 +31,16 @@ class Registry(Generic[F]):
         return factory
 
     def names(self) -> list[str]:
-        load_builtins()
         return sorted(self._factories)
 
     def get(self, name: str) -> F:
         __tracebackhide__ = True
-        load_builtins()
         if name not in self._factories:
             known = ", ".join(self.names()) or "none"
-            raise ValueError(f"unknown {self.kind} {name!r}; known {self.kind}s: {known}")
+            raise ValueError(
+                f"unknown {self.kind} {name!r}; known {self.kind}s: {known}; register it with "
+                f"@ablab.register_{self.kind} in a module listed in [tool.ablab] imports "
+                "(pyproject.toml) or imported before the Experiment is built")
         return self._factories[name]
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
@@ -78,23 +79,3 @@ MODELS: Registry[Callable[..., Any]] = Registry("model")
 DATASETS: Registry[Callable[..., Any]] = Registry("dataset")
 register_model = MODELS.register
 register_dataset = DATASETS.register
-
-_loaded = False
-
-
-def load_builtins() -> None:
-    """Import the repository's `models` and `datasets` once, registering their factories."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for package in BUILTIN_PACKAGES:
-        try:
-            importlib.import_module(package)
-        except ModuleNotFoundError as error:
-            if error.name != package:
-                raise
-            raise ModuleNotFoundError(
-                f"ablab could not import the repository package {package!r}: run from the "
-                "ablab repository root (pytest and `python -m ablab` look there)"
-            ) from error

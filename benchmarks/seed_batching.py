@@ -26,6 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo's models/, datasets/
 
 from ablab.data import TensorData, load_data
+from ablab.project import load_project
 from ablab.spec import Experiment
 from ablab.train.batched import train_stacked
 from ablab.train.loop import train
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--min-ratio", type=float, default=None, metavar="R",
                         help="exit 1 when an MLP's ratio at the largest K is below R")
     args = parser.parse_args()
+    load_project(Path(__file__).resolve().parents[1] / "pyproject.toml")  # models, MNIST
     apply_threads(args.threads)
     print(header(args.repeats, args.device))
     short = []

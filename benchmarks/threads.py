@@ -21,6 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo's models/, datasets/
 
 from ablab.data import load_data
+from ablab.project import load_project
 from ablab.spec import Experiment
 from ablab.train.loop import train
 from ablab.train.threads import apply_threads
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    load_project(Path(__file__).resolve().parents[1] / "pyproject.toml")  # models, MNIST
     print(f"threads, median of {args.repeats}; torch {torch.__version__}, {platform.machine()} "
           f"{os.cpu_count()} cores, device cpu")
     for name, exp in CASES.items():

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from ablab.data import TensorData, load_data
-from ablab.registry import load_builtins
 from ablab.spec import Experiment, RunResult
 from ablab.train.batched import run_seeds
 from ablab.train.build import build_model
@@ -24,7 +23,6 @@ BATCH_NORM_TOLERANCE = 5e-3
 
 
 def seeds_of(base: Experiment, n: int) -> tuple[list[Experiment], list[TensorData]]:
-    load_builtins()
     exps = [dataclasses.replace(base, seed=s) for s in range(n)]
     return exps, [load_data(e) for e in exps]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ablab.spec import Experiment, RunResult
-from ablab.store import RunStore
+from ablab.store import RunRow, RunStore
 
 AUTO_SEEDS = 16  # `auto`: every planned seed of a variant, up to this many per stack
 MODES = ("auto", "off")
@@ -56,14 +56,15 @@ class SeedBatching:
         return "seed batching off" if self.limit == 1 else "one seed to train"
 
 
-def trained_row(store: RunStore, session_id: str, key: str) -> dict[str, Any] | None:
-    """The row of `key` this session already wrote (trained or shared), or None."""
+def trained_row(store: RunStore, session_id: str, key: str) -> RunRow | None:
+    """The row of `key` this session already wrote (trained or shared), or None. Within one
+    session every row ran with the same settings, so it is this cell's result."""
     row = store.find(key)
-    return row if row is not None and row["session_id"] == session_id else None
+    return row if row is not None and row.session_id == session_id else None
 
 
-def shared_record(row: dict[str, Any]) -> dict[str, Any]:
+def shared_record(row: RunRow) -> dict[str, Any]:
     """metrics["training"] of a reference row: which row of this session trained the cell."""
-    origin = row["metrics"].get("training", {}).get("row", row["id"])
+    origin = row.metrics.get("training", {}).get("row", row.id)
     return {"mode": "shared", "seeds": 1, "row": origin,
-            "reason": f"trained in this session by {row['node_id'] or row['study']}"}
+            "reason": f"trained in this session by {row.node_id or row.study}"}

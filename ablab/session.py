@@ -27,6 +27,7 @@ from ablab.store.environment import environment
 from ablab.train.artifacts import ArtifactCapture
 from ablab.train.batched import run_seeds, training_record
 from ablab.train.loop import EpochCallback, run_experiment
+from ablab.train.threads import thread_settings
 
 CUDA_OPTIONS = ("amp", "tf32", "channels_last")
 SETTING_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Experiment)
@@ -161,7 +162,7 @@ class Session:
         return key in self.batching.pending or trained_row(
             self.store, self.session_id, key) is not None
 
-    def _share(self, trained: dict[str, Any], cell: CellInfo) -> RunResult:
+    def _share(self, trained: RunRow, cell: CellInfo) -> RunResult:
         """`cell` is a cell this session trained for another test: a reference row."""
         result = result_from_row(trained)
         result.metrics["training"] = shared_record(trained)
@@ -176,7 +177,7 @@ class Session:
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
             timings=result.timings, environment=environment(self.device),
-            settings={**exp.settings(), "threads": torch.get_num_threads()},
+            settings={**exp.settings(), **thread_settings()},
             data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
 

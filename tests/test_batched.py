@@ -59,7 +59,7 @@ def test_batched_matches_sequential_seed_by_seed(base: Experiment) -> None:
     assert [r.key for r in batched] == [r.key for r in sequential]
     assert largest_gap(sequential, batched) <= TOLERANCE
     assert [r.status for r in batched] == [r.status for r in sequential]
-    assert [r.test_accuracy for r in batched] == [r.test_accuracy for r in sequential]
+    assert [r.accuracy for r in batched] == [r.accuracy for r in sequential]
     # The seeds differ from one another: the stack did not train one model K times.
     assert len({r.history[-1].train_loss for r in batched}) == 3
 
@@ -105,7 +105,7 @@ def test_dropout_masks_are_each_seeds_own(base: Experiment) -> None:
     leaves torch's global one in, so even dropout models match seed by seed."""
     sequential, batched = both_ways(base, 3)
     assert largest_gap(sequential, batched) <= TOLERANCE
-    assert [r.test_accuracy for r in batched] == [r.test_accuracy for r in sequential]
+    assert [r.accuracy for r in batched] == [r.accuracy for r in sequential]
 
 
 def test_a_non_finite_seed_does_not_reach_the_others() -> None:

@@ -31,7 +31,7 @@ OTHER = STUDY.replace("test_width", "test_other").replace("[16, 32]", "[32, 48]"
 
 def rows(folder: Path) -> pd.DataFrame:
     frame = pd.read_sql_table("runs", f"sqlite:///{folder / 'results' / 'ablab.db'}")
-    for column in ("metrics", "environment"):
+    for column in ("metrics", "settings"):
         frame[column] = frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else v)
     frame["mode"] = frame["metrics"].map(lambda m: m["training"]["mode"])
     return frame
@@ -48,7 +48,7 @@ def run_study(folder: Path, *args: str, files: dict[str, str] | None = None) -> 
 
 def accuracies(frame: pd.DataFrame) -> dict[Any, float]:
     return {(v, s): a for v, s, a in zip(frame["variant"], frame["seed"],
-                                         frame["test_accuracy"], strict=True)}
+                                         frame["accuracy"], strict=True)}
 
 
 def test_seed_batching_gives_the_sequential_rows(tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_a_cell_two_studies_ask_for_is_trained_once(tmp_path: Path) -> None:
     assert trained["mode"] != "shared"
     assert shared["metrics"]["training"]["mode"] == "shared"
     assert shared["metrics"]["training"]["row"] == trained["id"]
-    assert shared["test_accuracy"] == trained["test_accuracy"]
+    assert shared["accuracy"] == trained["accuracy"]
     assert list(frame[frame["variant"] != "32"]["mode"]) == ["sequential"] * 2
 
 
@@ -91,7 +91,7 @@ def test_rows_record_the_threads_they_ran_with(
     tmp_path: Path, args: tuple[str, ...], threads: int
 ) -> None:
     frame = run_study(tmp_path, "--ablab-seeds", "1", "-k", "16", *args)
-    assert [e["threads"] for e in frame["environment"]] == [threads]
+    assert [(s["threads"], s["blas_threads"]) for s in frame["settings"]] == [(threads, threads)]
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [

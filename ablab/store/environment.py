@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from threadpoolctl import threadpool_info
 
 
 def _git(*args: str) -> str | None:
@@ -47,9 +46,7 @@ def environment(device: torch.device) -> dict[str, Any]:
         "device": str(device),
         "device_name": device_name(device),
         "hostname": socket.gethostname(),
-        "cpu_count": torch.get_num_threads(),  # the name is historic: torch's threads
-        "threads": torch.get_num_threads(),
-        "blas_threads": max((int(p["num_threads"]) for p in threadpool_info()), default=0),
+        "cpu_count": torch.get_num_threads(),
         "git_sha": sha,
         "git_dirty": dirty,
     }

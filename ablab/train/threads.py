@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import torch
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 DEFAULT_THREADS = "1"
 
@@ -30,3 +30,9 @@ def apply_threads(threads: int) -> None:
     torch.set_num_threads(threads)
     threadpool_limits(limits=threads)  # process-wide: kept for the process's lifetime
 
+
+
+def thread_settings() -> dict[str, int]:
+    """What a row records: torch's intra-op threads and the largest BLAS / OpenMP pool."""
+    blas = max((int(pool["num_threads"]) for pool in threadpool_info()), default=0)
+    return {"threads": torch.get_num_threads(), "blas_threads": blas}

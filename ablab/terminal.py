@@ -37,8 +37,10 @@ def mean_std(values: Sequence[float | None]) -> str:
 def _status(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["status"] for c in cells)
     text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    reused = sum(c["reused"] for c in cells)
-    return f"{text} ({reused} reused)" if reused else text
+    shared = sum(c.get("training") == "shared" for c in cells)  # trained for another study
+    reused = sum(c["reused"] for c in cells) - shared
+    notes = [f"{n} {what}" for n, what in ((reused, "reused"), (shared, "shared")) if n]
+    return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def study_tables(cells: Iterable[dict[str, Any]]) -> dict[str, str]:

@@ -230,6 +230,11 @@ def run_experiment(
     `collapsed` (one class predicted for nearly everything) or `ok`. The trained model rides
     along, unstored."""
     outcome = train(exp, data, on_epoch=on_epoch, after_epoch=after_epoch, progress=progress)
+    return result_of(exp, data, outcome)
+
+
+def result_of(exp: Experiment, data: TensorData, outcome: TrainOutcome) -> RunResult:
+    """Test metrics, timings and status of a trained cell (sequentially or seed-batched)."""
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))

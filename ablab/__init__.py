@@ -5,7 +5,16 @@ The public API; everything else is importable from its sub-package but may chang
 
 from ablab.checks import check_at_chance, check_finite, check_learned
 from ablab.fixtures import ClaimFixture, RunFixture, TrendFixture
-from ablab.registry import register_dataset, register_model
+from ablab.registry import (
+    register_augmentation,
+    register_dataset,
+    register_init,
+    register_loss,
+    register_model,
+    register_optimizer,
+    register_penalty,
+    register_schedule,
+)
 from ablab.spec import Experiment, RunResult
 
 __all__ = [
@@ -17,7 +26,13 @@ __all__ = [
     "check_at_chance",
     "check_finite",
     "check_learned",
+    "register_augmentation",
     "register_dataset",
+    "register_init",
+    "register_loss",
     "register_model",
+    "register_optimizer",
+    "register_penalty",
+    "register_schedule",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""One generic registry of named factories, used for models and datasets (timm's pattern)."""
+"""One generic registry of named factories (timm's pattern): models and datasets, and one per
+ablation axis: optimisers, schedules, losses, inits, penalties, augmentations."""
 
 from __future__ import annotations
 
@@ -19,8 +20,15 @@ ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
 class Registry(Generic[F]):
     """Factories by name. Unknown names raise a ValueError listing the known ones."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(
+        self, kind: str, engine_args: frozenset[str] = ENGINE_ARGS, builtins: str | None = None
+    ) -> None:
         self.kind = kind
+        self.plural = f"{kind}es" if kind.endswith("s") else f"{kind}s"
+        # What the engine passes itself (the model, the optimiser, lr, ...), never a kwarg.
+        self.engine_args = engine_args
+        # The engine module whose import registers this axis' built-in factories.
+        self.builtins = builtins
         self._factories: dict[str, F] = {}
 
     def register(self, factory: F) -> F:
@@ -31,24 +39,31 @@ class Registry(Generic[F]):
         return factory
 
     def names(self) -> list[str]:
-        load_builtins()
+        self._load()
         return sorted(self._factories)
+
+    def _load(self) -> None:
+        if self.builtins is not None:
+            importlib.import_module(self.builtins)
+        load_builtins()
 
     def get(self, name: str) -> F:
         __tracebackhide__ = True
-        load_builtins()
+        self._load()
         if name not in self._factories:
             known = ", ".join(self.names()) or "none"
-            raise ValueError(f"unknown {self.kind} {name!r}; known {self.kind}s: {known}")
+            raise ValueError(f"unknown {self.kind} {name!r}; known {self.plural}: {known}")
         return self._factories[name]
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
         """The keyword arguments a user may set, with their defaults."""
         signature = inspect.signature(self.get(name))
-        return {k: p for k, p in signature.parameters.items() if k not in ENGINE_ARGS}
+        return {k: p for k, p in signature.parameters.items()
+                if k not in self.engine_args and p.kind not in _VARIADIC}
 
     def check(self, name: str, kwargs: dict[str, Any], engine_kwargs: Iterable[str] = ()) -> None:
-        """Raise a ValueError naming any keyword argument the factory does not take."""
+        """Raise a ValueError naming any keyword argument the factory does not take, a required
+        one that is missing, or a value outside its `Literal` annotation."""
         __tracebackhide__ = True
         allowed = self.parameters(name)
         for key in [*kwargs, *engine_kwargs]:
@@ -57,6 +72,10 @@ class Registry(Generic[F]):
                 raise ValueError(
                     f"{self.kind} {name!r} takes no argument {key!r}; it takes: {options}"
                 )
+        given = {*kwargs, *engine_kwargs}
+        for key, parameter in allowed.items():
+            if parameter.default is inspect.Parameter.empty and key not in given:
+                raise ValueError(f"{self.kind} {name!r} needs the argument {key!r}")
         hints = typing.get_type_hints(self.get(name))
         for key, value in kwargs.items():
             choices = _literal_choices(hints.get(key))
@@ -64,6 +83,9 @@ class Registry(Generic[F]):
                 listed = ", ".join(map(repr, choices))
                 raise ValueError(f"{self.kind} {name!r}: {key}={value!r} is not allowed; "
                                  f"choose one of {listed}")
+
+
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 def _literal_choices(hint: object) -> tuple[object, ...]:
@@ -78,6 +100,31 @@ MODELS: Registry[Callable[..., Any]] = Registry("model")
 DATASETS: Registry[Callable[..., Any]] = Registry("dataset")
 register_model = MODELS.register
 register_dataset = DATASETS.register
+
+# The ablation axes. Factory signatures (README, "Adding an optimizer / schedule / loss"):
+#   optimizer    (params, *, lr, **kwargs) -> torch.optim.Optimizer
+#   schedule     (optimizer, *, epochs, steps_per_epoch, **kwargs) -> LRScheduler, per batch
+#   loss         (**kwargs) -> (logits, targets) -> loss
+#   init         (model, **kwargs) -> None, initialises the model in place
+#   penalty      (**kwargs) -> (weights) -> penalty term, or None for no term
+#   augmentation (**kwargs) -> (x, generator) -> x, a batch transform run on the device
+OPTIMIZERS: Registry[Callable[..., Any]] = Registry(
+    "optimizer", frozenset({"params", "lr"}), "ablab.train.optimizers")
+SCHEDULES: Registry[Callable[..., Any]] = Registry(
+    "schedule", frozenset({"optimizer", "epochs", "steps_per_epoch"}), "ablab.train.schedules")
+LOSSES: Registry[Callable[..., Any]] = Registry("loss", frozenset(), "ablab.train.losses")
+INITS: Registry[Callable[..., Any]] = Registry(
+    "init", frozenset({"model"}), "ablab.train.initializers")
+PENALTIES: Registry[Callable[..., Any]] = Registry(
+    "penalty", frozenset(), "ablab.train.penalties")
+AUGMENTATIONS: Registry[Callable[..., Any]] = Registry(
+    "augmentation", frozenset(), "ablab.data.augment")
+register_optimizer = OPTIMIZERS.register
+register_schedule = SCHEDULES.register
+register_loss = LOSSES.register
+register_init = INITS.register
+register_penalty = PENALTIES.register
+register_augmentation = AUGMENTATIONS.register
 
 _loaded = False
 

@@ -1,5 +1,5 @@
 """Dataset factories registered by name. Importing this package registers them all."""
 
-from datasets import cifar10, digits, images, mnist, sequences, uea
+from datasets import cifar10, digits, expanded, images, mnist, sequences, uea
 
-__all__ = ["cifar10", "digits", "images", "mnist", "sequences", "uea"]
+__all__ = ["cifar10", "digits", "expanded", "images", "mnist", "sequences", "uea"]

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from ablab import fixtures
 from ablab.data.loading import default_root
+from ablab.overrides import parse_overrides
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
@@ -60,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="TF32 matmuls and convolutions on CUDA (default off: strict FP32)")
     group.addoption("--ablab-channels-last", action="store_true",
                     help="channels-last memory layout for image models on CUDA")
+    group.addoption("--ablab-set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="change an Experiment field in every cell, e.g. epochs=20 or "
+                         "optimizer_kwargs.weight_decay=0.01 (repeatable; changes the keys)")
 
 
 def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]:
@@ -71,6 +75,13 @@ def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]
     if asked and device.type != "cuda":
         raise pytest.UsageError(f"{', '.join(asked)}: needs a CUDA device; this run uses {device}")
     return options
+
+
+def _overrides(texts: list[str]) -> dict[str, Any]:
+    try:
+        return parse_overrides(texts)
+    except ValueError as error:
+        raise pytest.UsageError(f"--ablab-set {error}") from None
 
 
 def _device(option: str) -> torch.device:
@@ -112,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
         download=config.getoption("ablab_download"),
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
+        overrides=_overrides(config.getoption("ablab_set")),
         **_cuda_options(config, device),
     )
 

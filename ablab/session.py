@@ -20,6 +20,7 @@ from ablab.atomic import atomic_path
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
 from ablab.naming import config_name
+from ablab.overrides import apply_overrides
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
@@ -64,10 +65,14 @@ class Session:
     amp: str = "none"
     tf32: bool = False
     channels_last: bool = False
+    # --ablab-set: fields changed in every cell (see ablab.overrides); recorded in each row.
+    overrides: dict[str, Any] = field(default_factory=dict)
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
 
     def prepare(self, exp: Experiment) -> Experiment:
-        """The experiment as this session runs it: its device, profile and speed options."""
+        """The experiment as this session runs it: its overrides, device, profile and speed
+        options."""
+        exp = apply_overrides(exp, self.overrides)
         options: dict[str, Any] = {"amp": self.amp} if self.amp != "none" else {}
         options.update({name: True for name in ("tf32", "channels_last") if getattr(self, name)})
         return dataclasses.replace(exp, device=str(self.device), profile=self.profile, **options)
@@ -117,9 +122,16 @@ class Session:
             variant=cell.variant, params=cell.params, seed=exp.seed, experiment=exp.as_dict(),
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
-            timings=result.timings, environment=environment(self.device),
+            timings=result.timings, environment=self.environment(),
             data_fingerprint=result.data_fingerprint, trial=cell.trial,
         )
+
+    def environment(self) -> dict[str, Any]:
+        """Where the row ran, and the session's --ablab-set overrides when there are any."""
+        found = environment(self.device)
+        if self.overrides:
+            found["overrides"] = dict(self.overrides)
+        return found
 
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None

@@ -141,6 +141,10 @@ def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
                  f"to {max(r['created_at'] for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),
     ]
+    overrides = [" ".join(f"{k}={v!r}" for k, v in e["overrides"].items())
+                 for e in envs if e.get("overrides")]
+    if overrides:  # --ablab-set: every cell of those rows changed so
+        facts.append(("--ablab-set", _unique(overrides)))
     table = tabulate(facts, ["", ""], tablefmt="github", disable_numparse=True)
     return "# ablab report\n\n" + table
 

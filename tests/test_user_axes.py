@@ -8,6 +8,7 @@ import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def rows(folder: Path) -> list[dict[str, object]]:
+def rows(folder: Path) -> list[dict[str, Any]]:
     db = folder / "results" / "ablab.db"
     if not db.exists():
         return []
@@ -100,8 +101,8 @@ def test_a_users_optimizer_and_schedule_run_as_an_ablation(project: Path) -> Non
         ("adam", "constant"), ("adam", "halving"), ("signsgd", "constant"),
         ("signsgd", "halving")}
     for row in found:
-        lrs = [epoch["lr"] for epoch in row["history"]]  # type: ignore[union-attr]
-        halved = row["experiment"]["schedule"] == "halving"  # type: ignore[index]
+        lrs = [epoch["lr"] for epoch in row["history"]]
+        halved = row["experiment"]["schedule"] == "halving"
         assert lrs == pytest.approx([0.003 * (0.5 ** e if halved else 1) for e in range(3)])
 
 
@@ -115,10 +116,10 @@ def test_overrides_change_every_cell_and_are_recorded(project: Path) -> None:
     changed = [r for r in rows(project) if r["key"] not in before]
     assert len(changed) == 2
     for row in changed:
-        assert row["experiment"]["epochs"] == 2  # type: ignore[index]
-        assert row["experiment"]["optimizer_kwargs"] == {"weight_decay": 0.01}  # type: ignore[index]
-        assert len(row["history"]) == 2  # type: ignore[arg-type]
-        assert row["environment"]["overrides"] == {  # type: ignore[index]
+        assert row["experiment"]["epochs"] == 2
+        assert row["experiment"]["optimizer_kwargs"] == {"weight_decay": 0.01}
+        assert len(row["history"]) == 2
+        assert row["environment"]["overrides"] == {
             "epochs": 2, "optimizer_kwargs.weight_decay": 0.01}
 
 

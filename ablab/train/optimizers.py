@@ -33,7 +33,8 @@ def momentum(
     weight_decay: float = 0.0,
 ) -> torch.optim.Optimizer:
     """`sgd` with momentum 0.9: the name studies and stored cell keys already use."""
-    return sgd(params, lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov,
+                           weight_decay=weight_decay)
 
 
 @register_optimizer

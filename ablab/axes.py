@@ -6,6 +6,7 @@ before anything trains, with the field named."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -46,7 +47,14 @@ def check_axes(fields: Mapping[str, Any]) -> None:
         except ValueError as error:
             raise ValueError(f"{axis}_kwargs: {error}" if "unknown" not in str(error)
                              else str(error)) from None
-    _probe(fields)
+    probed = json.dumps({k: fields[k] for k in _PROBED_FIELDS}, sort_keys=True, default=str)
+    if probed not in _probed:  # variants made with `replace` probe the same axes again
+        _probe(fields)
+        _probed.add(probed)
+
+
+_PROBED_FIELDS = ("lr", "epochs", *AXES, *(f"{axis}_kwargs" for axis in AXES))
+_probed: set[str] = set()
 
 
 def _probe(fields: Mapping[str, Any]) -> None:

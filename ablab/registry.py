@@ -3,6 +3,7 @@ ablation axis: optimisers, schedules, losses, inits, penalties, augmentations.""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import typing
@@ -57,7 +58,7 @@ class Registry(Generic[F]):
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
         """The keyword arguments a user may set, with their defaults."""
-        signature = inspect.signature(self.get(name))
+        signature = _signature(self.get(name))
         return {k: p for k, p in signature.parameters.items()
                 if k not in self.engine_args and p.kind not in _VARIADIC}
 
@@ -76,13 +77,25 @@ class Registry(Generic[F]):
         for key, parameter in allowed.items():
             if parameter.default is inspect.Parameter.empty and key not in given:
                 raise ValueError(f"{self.kind} {name!r} needs the argument {key!r}")
-        hints = typing.get_type_hints(self.get(name))
+        hints = _hints(self.get(name))
         for key, value in kwargs.items():
             choices = _literal_choices(hints.get(key))
             if choices and value not in choices:
                 listed = ", ".join(map(repr, choices))
                 raise ValueError(f"{self.kind} {name!r}: {key}={value!r} is not allowed; "
                                  f"choose one of {listed}")
+
+
+# Cached per factory: every Experiment construction checks eight factories, and resolving string
+# annotations (`from __future__ import annotations`) cost most of its time uncached.
+@functools.cache
+def _signature(factory: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(factory)
+
+
+@functools.cache
+def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
+    return typing.get_type_hints(factory)
 
 
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)

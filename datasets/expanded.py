@@ -34,12 +34,14 @@ def expand(
         raise ValueError(f"expanded: copies={copies!r} needs images (N, C, H, W); this dataset "
                          f"has shape {tuple(x.shape)}")
     generator = torch.Generator().manual_seed(seed)
+    # Every option is drawn, in this order, whichever is asked for: the noise each one gets is
+    # that of the engine's former `augment`, so S4's cells train on the same images as before.
     made = {
-        "flip": lambda: [_flip(x)],
-        "noise": lambda: [_noise(x, generator)],
-        "both": lambda: [_noise(_flip(x), generator)],
-        "4x": lambda: [_flip(x), _noise(x, generator), _noise(_flip(x), generator)],
-    }[copies]()
+        "flip": [_flip(x)],
+        "noise": [_noise(x, generator)],
+        "both": [_noise(_flip(x), generator)],
+        "4x": [_flip(x), _noise(x, generator), _noise(_flip(x), generator)],
+    }[copies]
     return torch.cat([x, *made]), y.repeat(1 + len(made))
 
 

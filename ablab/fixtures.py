@@ -9,13 +9,13 @@ from typing import Any, Protocol
 
 import pytest
 
+from ablab.cells import study_name
 from ablab.data.sources import DataUnavailable
-from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
 from ablab.stats.claims import Comparison, Trend, paired_comparison, trend_test
-from ablab.store.base import CONTROL_PARAM
+from ablab.variant import SEED, variant_name
 
 
 class RunFixture(Protocol):
@@ -31,7 +31,6 @@ TrendFixture = Callable[..., Trend]
 @pytest.fixture(scope="session")
 def ablab_session(pytestconfig: pytest.Config) -> Session:
     """The session's settings and store."""
-    load_builtins()
     return pytestconfig.stash[SESSION_KEY]
 
 
@@ -41,26 +40,16 @@ def profile(ablab_session: Session) -> str:
     return ablab_session.profile
 
 
-def study_name(module: Any) -> str:
-    """A module's `STUDY`, else its file name without the `test_` prefix."""
-    default = module.__name__.rpartition(".")[2].removeprefix("test_")
-    return str(getattr(module, "STUDY", default))
-
-
 def _cell(request: pytest.FixtureRequest) -> CellInfo:
     callspec = getattr(request.node, "callspec", None)
     params = dict(callspec.params) if callspec else {}
-    seed = params.pop("seed", None)
-    parts = callspec.id.split("-") if callspec else [request.node.name]
-    # A test parametrised by seed alone: its variant is the test name, the same for every seed.
-    variant = "-".join(p for p in parts if p != f"seed{seed}") or request.node.originalname
+    params.pop(SEED, None)
     stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
               for k, v in params.items()}
-    control = getattr(request.module, "CONTROL", None)
-    if control is not None:
-        stored[CONTROL_PARAM] = str(control)  # the report cannot import the study module
-    return CellInfo(study=study_name(request.module), variant=variant,
-                    node_id=request.node.nodeid, params=stored)
+    control = getattr(request.module, "CONTROL", None)  # the report cannot import the module
+    return CellInfo(study=study_name(request.module), variant=variant_name(request.node),
+                    node_id=request.node.nodeid, params=stored,
+                    control=None if control is None else str(control))
 
 
 @pytest.fixture
@@ -132,17 +121,19 @@ def claim_trend(request: pytest.FixtureRequest) -> TrendFixture:
 def _seed_values(
     request: pytest.FixtureRequest, variants: Sequence[str], metric: str
 ) -> list[list[float]]:
-    """Per variant, the metric on seeds 0..N-1 of this module's study; skips the calling test
-    when a cell is missing (e.g. `-k` selected a subset) or there is only one seed."""
+    """Per variant, the metric on seeds 0..N-1 of this module's study. A missing cell fails the
+    calling test when it failed or does not exist, and skips it when `-k`/`-m` deselected it
+    (ablab.cells); one seed only skips it too."""
     study = study_name(request.module)
     seeds = list(range(request.config.getoption("ablab_seeds")))
-    cells = request.config.stash[RECORDS_KEY].local
-    values = {name: _values(cells, study, name, metric) for name in variants}
-    missing = {name: [s for s in seeds if s not in got] for name, got in values.items()}
-    missing = {name: gaps for name, gaps in missing.items() if gaps}
+    records = request.config.stash[RECORDS_KEY]
+    values = {name: _values(records.local, study, name, metric) for name in variants}
+    missing = [(study, name, s) for name, got in values.items() for s in seeds if s not in got]
     if missing:
-        listed = "; ".join(f"{name} seeds {gaps}" for name, gaps in missing.items())
-        pytest.skip(f"claim needs cells this session did not run: {study} {listed}")
+        outcome, reason = records.collected.why_missing(missing)
+        if outcome == "fail":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     if len(seeds) < 2:
         pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
     return [[values[name][s] for s in seeds] for name in variants]

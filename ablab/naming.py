@@ -1,4 +1,5 @@
-"""Readable file names that spell out a cell's configuration (S1 saved models named so)."""
+"""Readable file names that spell out a cell's configuration (S1 saved models named so), ended
+by the cell's key so that two cells never share a file."""
 
 from __future__ import annotations
 
@@ -59,3 +60,9 @@ def config_name(exp: Experiment) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:10]
     return f"{name[: MAX_NAME - len(digest) - 1]}-{digest}"
+
+
+def model_file_name(exp: Experiment, key: str) -> str:
+    """`<config_name>-<key>.pt`: readable, and as unique as the key (the readable part leaves
+    out knobs such as the split fractions, so five split ratios would share one name)."""
+    return f"{config_name(exp)}-{key}.pt"

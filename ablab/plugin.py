@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from ablab import fixtures
 from ablab.data.loading import default_root
 from ablab.overrides import parse_overrides
+from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
@@ -99,6 +100,7 @@ def _device(option: str) -> torch.device:
 def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
+    _load_project(config)
     if getattr(config.option, "dist", "no") == "load":
         # A study's claims read the cells of their own module: keep each file on one worker.
         config.option.dist = "loadfile"
@@ -110,7 +112,8 @@ def pytest_configure(config: pytest.Config) -> None:
     data = config.getoption("ablab_data")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     _share_cpu_threads(workerinput)
-    config.stash[RECORDS_KEY] = Records()
+    records = config.stash[RECORDS_KEY] = Records()
+    config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
     config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     device = _device(config.getoption("ablab_device"))
@@ -140,6 +143,16 @@ def _share_cpu_threads(workerinput: dict[str, Any]) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
+def _load_project(config: pytest.Config) -> None:
+    """Import the modules the rootdir's pyproject.toml names under `[tool.ablab] imports`."""
+    inipath = config.inipath
+    pyproject = inipath if inipath and inipath.name == PYPROJECT else config.rootpath / PYPROJECT
+    try:
+        load_project(pyproject)
+    except ProjectError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: every worker writes its rows under the controller's session id."""
     node.workerinput["ablab_session"] = node.config.stash[SESSION_KEY].session_id
@@ -165,5 +178,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.claim)
         if item.get_closest_marker("gpu") and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device; none on this machine"))
-
-

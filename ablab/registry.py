@@ -1,10 +1,13 @@
 """One generic registry of named factories (timm's pattern): models and datasets, and one per
-ablation axis: optimisers, schedules, losses, inits, penalties, augmentations."""
+ablation axis: optimisers, schedules, losses, inits, penalties, augmentations.
+
+ablab registers its embedded defaults itself (ablab.train.models, ablab.data.embedded, and each
+axis' built-ins, all imported by ablab/__init__.py); a project registers its own factories by
+importing its modules (see ablab.project)."""
 
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import typing
 from collections.abc import Callable, Iterable
@@ -12,8 +15,6 @@ from typing import Any, Generic, Literal, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Repository-local packages whose import registers the built-in factories (see README).
-BUILTIN_PACKAGES = ("models", "datasets")
 # Arguments the engine passes itself; a user's kwargs may not set them.
 ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
 
@@ -21,15 +22,11 @@ ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
 class Registry(Generic[F]):
     """Factories by name. Unknown names raise a ValueError listing the known ones."""
 
-    def __init__(
-        self, kind: str, engine_args: frozenset[str] = ENGINE_ARGS, builtins: str | None = None
-    ) -> None:
+    def __init__(self, kind: str, engine_args: frozenset[str] = ENGINE_ARGS) -> None:
         self.kind = kind
         self.plural = f"{kind}es" if kind.endswith("s") else f"{kind}s"
         # What the engine passes itself (the model, the optimiser, lr, ...), never a kwarg.
         self.engine_args = engine_args
-        # The engine module whose import registers this axis' built-in factories.
-        self.builtins = builtins
         self._factories: dict[str, F] = {}
 
     def register(self, factory: F) -> F:
@@ -40,20 +37,16 @@ class Registry(Generic[F]):
         return factory
 
     def names(self) -> list[str]:
-        self._load()
         return sorted(self._factories)
-
-    def _load(self) -> None:
-        if self.builtins is not None:
-            importlib.import_module(self.builtins)
-        load_builtins()
 
     def get(self, name: str) -> F:
         __tracebackhide__ = True
-        self._load()
         if name not in self._factories:
             known = ", ".join(self.names()) or "none"
-            raise ValueError(f"unknown {self.kind} {name!r}; known {self.plural}: {known}")
+            raise ValueError(
+                f"unknown {self.kind} {name!r}; known {self.plural}: {known}; register it with "
+                f"@ablab.register_{self.kind} in a module listed in [tool.ablab] imports "
+                "(pyproject.toml) or imported before the Experiment is built")
         return self._factories[name]
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
@@ -121,40 +114,16 @@ register_dataset = DATASETS.register
 #   init         (model, **kwargs) -> None, initialises the model in place
 #   penalty      (**kwargs) -> (weights) -> penalty term, or None for no term
 #   augmentation (**kwargs) -> (x, generator) -> x, a batch transform run on the device
-OPTIMIZERS: Registry[Callable[..., Any]] = Registry(
-    "optimizer", frozenset({"params", "lr"}), "ablab.train.optimizers")
+OPTIMIZERS: Registry[Callable[..., Any]] = Registry("optimizer", frozenset({"params", "lr"}))
 SCHEDULES: Registry[Callable[..., Any]] = Registry(
-    "schedule", frozenset({"optimizer", "epochs", "steps_per_epoch"}), "ablab.train.schedules")
-LOSSES: Registry[Callable[..., Any]] = Registry("loss", frozenset(), "ablab.train.losses")
-INITS: Registry[Callable[..., Any]] = Registry(
-    "init", frozenset({"model"}), "ablab.train.initializers")
-PENALTIES: Registry[Callable[..., Any]] = Registry(
-    "penalty", frozenset(), "ablab.train.penalties")
-AUGMENTATIONS: Registry[Callable[..., Any]] = Registry(
-    "augmentation", frozenset(), "ablab.data.augment")
+    "schedule", frozenset({"optimizer", "epochs", "steps_per_epoch"}))
+LOSSES: Registry[Callable[..., Any]] = Registry("loss", frozenset())
+INITS: Registry[Callable[..., Any]] = Registry("init", frozenset({"model"}))
+PENALTIES: Registry[Callable[..., Any]] = Registry("penalty", frozenset())
+AUGMENTATIONS: Registry[Callable[..., Any]] = Registry("augmentation", frozenset())
 register_optimizer = OPTIMIZERS.register
 register_schedule = SCHEDULES.register
 register_loss = LOSSES.register
 register_init = INITS.register
 register_penalty = PENALTIES.register
 register_augmentation = AUGMENTATIONS.register
-
-_loaded = False
-
-
-def load_builtins() -> None:
-    """Import the repository's `models` and `datasets` once, registering their factories."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for package in BUILTIN_PACKAGES:
-        try:
-            importlib.import_module(package)
-        except ModuleNotFoundError as error:
-            if error.name != package:
-                raise
-            raise ModuleNotFoundError(
-                f"ablab could not import the repository package {package!r}: run from the "
-                "ablab repository root (pytest and `python -m ablab` look there)"
-            ) from error

@@ -6,7 +6,6 @@ The pytest plugin, Optuna searches and scripts share this; it has no pytest impo
 from __future__ import annotations
 
 import dataclasses
-import json
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ import torch
 from ablab.atomic import atomic_path
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
-from ablab.naming import config_name
+from ablab.naming import model_file_name
 from ablab.overrides import apply_overrides
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
@@ -45,6 +44,7 @@ class CellInfo:
     node_id: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     trial: int | None = None
+    control: str | None = None  # the study module's CONTROL variant
 
 
 @dataclass
@@ -79,9 +79,7 @@ class Session:
 
     def data(self, exp: Experiment) -> TensorData:
         """The cell's dataset on the session's device, from a small per-process cache."""
-        fields = {k: getattr(exp, k) for k in ("dataset", "dataset_kwargs", "window", "seed",
-                                                "val_fraction", "test_fraction", "augmentation")}
-        name = json.dumps(fields, sort_keys=True, default=str)
+        name = exp.data_identity()
         if name not in self._data:
             if len(self._data) >= DATA_CACHE_SIZE:
                 del self._data[next(iter(self._data))]
@@ -123,7 +121,7 @@ class Session:
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
             timings=result.timings, environment=self.environment(),
-            data_fingerprint=result.data_fingerprint, trial=cell.trial,
+            data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
 
     def environment(self) -> dict[str, Any]:
@@ -136,7 +134,7 @@ class Session:
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None
         assert result.model is not None
-        path = self.save_models / cell.study / f"{config_name(result.experiment)}.pt"
+        path = self.save_models / cell.study / model_file_name(result.experiment, result.key)
         with atomic_path(path) as partial:  # never a half-written checkpoint under the name
             torch.save(result.model.state_dict(), partial)
 

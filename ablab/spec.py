@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 PROFILES = ("smoke", "full")
 AMPS = ("none", "bf16")  # bf16 autocast needs no loss scaling, unlike fp16
 STATUSES = ("ok", "diverged", "collapsed")
+# Marks the fields that decide a cell's tensors (ablab.data.loading reads these and no others):
+# cells equal on them share one loaded dataset (Experiment.data_identity).
+DATA = {"data": True}
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -35,6 +38,15 @@ def _check(name: str, ok: bool, value: object, allowed: str) -> None:
 OMIT_AT_DEFAULT = {"identity": "omitted at default"}
 
 
+def _one_channel(kwargs_name: str, kwargs: dict[str, Any], knob: str) -> None:
+    """A knob that is a field of its own may not also be set inside the factory's kwargs:
+    `dropout` would reach the model twice, `window` in dataset_kwargs would be overridden."""
+    __tracebackhide__ = True
+    if knob in kwargs:
+        raise ValueError(f"{kwargs_name}[{knob!r}]={kwargs[knob]!r} is not allowed; set the "
+                         f"field {knob}= instead (one channel per knob)")
+
+
 def check_device(device: str) -> None:
     """`auto`, `cpu`, `cuda` or `cuda:<index>`."""
     head, _, index = device.partition(":")
@@ -46,8 +58,8 @@ def check_device(device: str) -> None:
 class Experiment:
     """Every knob of one trained cell. Make variants with `dataclasses.replace`."""
 
-    dataset: str = "digits"
-    dataset_kwargs: dict[str, Any] = field(default_factory=dict)
+    dataset: str = field(default="digits", metadata=DATA)
+    dataset_kwargs: dict[str, Any] = field(default_factory=dict, metadata=DATA)
     model: str = "mlp"
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     init: str = "default"
@@ -65,14 +77,15 @@ class Experiment:
     penalty: str = "none"
     penalty_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
     dropout: float = 0.0
+    # Not DATA: a batch transform inside the training loop, the loaded tensors stay the same.
     augmentation: str = "none"
     augmentation_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
-    window: int | None = None
-    val_fraction: float = 0.15
-    test_fraction: float = 0.15
+    window: int | None = field(default=None, metadata=DATA)
+    val_fraction: float = field(default=0.15, metadata=DATA)
+    test_fraction: float = field(default=0.15, metadata=DATA)
     patience: int | None = None
     target_accuracy: float | None = None
-    seed: int = 0
+    seed: int = field(default=0, metadata=DATA)  # splits, shuffling and init
     device: str = "auto"
     amp: str = "none"
     tf32: bool = False
@@ -84,6 +97,8 @@ class Experiment:
         from ablab.axes import check_axes
         from ablab.registry import DATASETS, MODELS
 
+        _one_channel("model_kwargs", self.model_kwargs, "dropout")
+        _one_channel("dataset_kwargs", self.dataset_kwargs, "window")
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
         window = ("window",) if self.window is not None else ()
         DATASETS.check(self.dataset, self.dataset_kwargs, window)
@@ -120,6 +135,11 @@ class Experiment:
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def data_identity(self) -> str:
+        """Canonical JSON of the fields marked DATA: what a cell's loaded tensors depend on."""
+        return _canonical({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                           if f.metadata.get("data")})
+
     def key(self, data_fingerprint: str) -> str:
         """Stable identity of this cell: canonical JSON of all fields plus the data fingerprint."""
         return _digest({"experiment": self._identity(), "data": data_fingerprint})
@@ -136,7 +156,8 @@ class Experiment:
         fields = self.as_dict()
         fields["device"] = self.device.partition(":")[0]
         for f in dataclasses.fields(self):
-            if f.metadata == OMIT_AT_DEFAULT and fields[f.name] == _default(f):
+            if f.metadata.get("identity") == OMIT_AT_DEFAULT["identity"] and (
+                    fields[f.name] == _default(f)):
                 del fields[f.name]
         return fields
 

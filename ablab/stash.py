@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ablab.cells import Collected
 from ablab.session import Session
 
 CELL_PROPERTY = "ablab_cell"
@@ -23,6 +24,7 @@ class Records:
     local: list[dict[str, Any]] = field(default_factory=list)
     cells: list[dict[str, Any]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
+    collected: Collected = field(default_factory=Collected)  # what a claim's missing cells were
 
 
 RECORDS_KEY = pytest.StashKey[Records]()

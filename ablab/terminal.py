@@ -12,19 +12,20 @@ import pytest
 from tabulate import tabulate
 
 from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stats.spread import over_seeds
 
 REPORT_DIR = Path("results")
 HEADERS = ["variant", "test accuracy", "macro F1", "n", "train s", "status"]
 
 
-def mean_std(values: Sequence[float]) -> str:
+def mean_std(values: Sequence[float | None]) -> str:
     """`mean ± std` over seeds (std omitted for one value, `n/a` when nothing is finite)."""
-    finite = [v for v in values if v is not None and v == v]
-    if not finite:
+    found = over_seeds(values)
+    if found.n == 0:
         return "n/a"
-    if len(finite) == 1:
-        return f"{finite[0]:.3f}"
-    return f"{statistics.fmean(finite):.3f} ± {statistics.stdev(finite):.3f}"
+    if found.n == 1:
+        return f"{found.mean:.3f}"
+    return f"{found.mean:.3f} ± {found.sd:.3f}"
 
 
 def _status(cells: list[dict[str, Any]]) -> str:

@@ -14,7 +14,8 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from ablab.search.backend import MEDIAN_WARMUP_EPOCHS, open_storage
-from ablab.search.runner import SearchOptions, create_study, get_search, run_search, search_base
+from ablab.search.runner import SearchOptions, create_study, run_search, search_base
+from ablab.search.spec import get_search
 from ablab.session import Session
 
 pytestmark = pytest.mark.search

@@ -12,8 +12,8 @@ import pytest
 
 from ablab import ClaimFixture, RunFixture, TrendFixture
 from ablab.checks import check_finite, check_learned
+from ablab.data.embedded import TRUE_LAG
 from ablab.spec import Experiment
-from datasets.sequences import TRUE_LAG
 
 STUDY = "window"
 CONTROL = f"sequences-{TRUE_LAG}"  # the window that sees the whole dependency

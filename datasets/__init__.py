@@ -1,5 +1,7 @@
-"""Dataset factories registered by name. Importing this package registers them all."""
+"""This repository's dataset factories (MNIST, CIFAR-10, malaria, UEA, class folders);
+importing the package registers them. The embedded `digits` and `sequences` are ablab's own
+(ablab.data.embedded)."""
 
-from datasets import cifar10, digits, expanded, images, mnist, sequences, uea
+from datasets import cifar10, expanded, images, mnist, uea
 
-__all__ = ["cifar10", "digits", "expanded", "images", "mnist", "sequences", "uea"]
+__all__ = ["cifar10", "expanded", "images", "mnist", "uea"]

@@ -1,5 +1,6 @@
-"""Model factories registered by name. Importing this package registers them all."""
+"""This repository's model factories (the studies' nets, the torchvision zoo); importing the
+package registers them. The generic `mlp` and `cnn` are ablab's own (ablab.train.models)."""
 
-from models import autoencoder, cnn, lstm, mlp, sklearn_mlp, zoo
+from models import autoencoder, lstm, sklearn_mlp, zoo
 
-__all__ = ["autoencoder", "cnn", "lstm", "mlp", "sklearn_mlp", "zoo"]
+__all__ = ["autoencoder", "lstm", "sklearn_mlp", "zoo"]

@@ -20,7 +20,7 @@ from torch import nn
 
 from ablab.registry import register_model
 from ablab.spec import Experiment
-from models.layers import Activation
+from ablab.train.layers import Activation
 
 SKLEARN_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh",
                        "identity": "identity"}

@@ -36,7 +36,7 @@ def row(
     return {
         "id": row_id, "session_id": "s1", "created_at": datetime(2026, 1, 1, tzinfo=UTC),
         "study": study, "node_id": f"ablations/test_toy.py::test[{variant}-seed{seed}]",
-        "variant": variant, "params": {"_control": control} if control else {}, "seed": seed,
+        "variant": variant, "params": {}, "control": control, "seed": seed,
         "experiment": {"target_accuracy": target}, "key": f"k{row_id}", "cell_key": variant,
         "status": status, "test_accuracy": accuracy, "test_f1_macro": accuracy - 0.01,
         "metrics": metrics, "history": history,

@@ -10,7 +10,6 @@ import torch
 from torch import nn
 
 from ablab.data import TensorData, load_data
-from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import EpochRecord, Experiment
 from ablab.store import open_store
@@ -85,7 +84,6 @@ def test_capture_skips_what_the_model_does_not_have(tmp_path: Path) -> None:
 
 
 def test_capture_leaves_training_unchanged() -> None:
-    load_builtins()
     exp = Experiment(dataset="digits", model="mlp", model_kwargs={"hidden": (16,)}, epochs=2,
                      dropout=0.2, device="cpu")
     data = load_data(exp)
@@ -101,7 +99,6 @@ def test_capture_leaves_training_unchanged() -> None:
 
 
 def test_session_records_the_artifact_path_in_metrics(tmp_path: Path) -> None:
-    load_builtins()
     store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
     session = Session(store=store, device=torch.device("cpu"), cache=tmp_path / "cache")
     exp = Experiment(dataset="digits", model="mlp", model_kwargs={"hidden": (16,)}, epochs=1)

@@ -13,7 +13,6 @@ import torch
 
 from ablab.cli.main import main
 from ablab.gate.export import read_table
-from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store
@@ -24,7 +23,6 @@ VARIANTS = {"narrow": (32,), "wide": (64,)}
 
 
 def cells() -> dict[str, Experiment]:
-    load_builtins()
     base = Experiment(dataset="digits", model="mlp", epochs=3, batch_size=64,
                       target_accuracy=0.8, device="cpu")
     return {name: dataclasses.replace(base, model_kwargs={"hidden": hidden})

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from ablab.data import DataContext
+from ablab.data.embedded import PRIORS, TRUE_LAG, generate
 from ablab.registry import DATASETS
-from datasets.sequences import PRIORS, TRUE_LAG, generate
 
 
 def context(tmp_path: Path, root: Path | None = None, seed: int = 0) -> DataContext:

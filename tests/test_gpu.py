@@ -17,7 +17,6 @@ import torch
 
 from ablab.data import default_cache, load_data
 from ablab.gate.export import flatten
-from ablab.registry import load_builtins
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store
@@ -26,11 +25,6 @@ from ablab.train.loop import _train, predict_logits, run_experiment
 from ablab.train.precision import check_device_options
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def builtins() -> None:
-    load_builtins()
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import torch
 
-from ablab.naming import MAX_NAME, config_name
+from ablab.naming import MAX_NAME, config_name, model_file_name
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store
+from ablations import test_split_ratio
 
 
 def test_name_spells_out_the_configuration() -> None:
@@ -51,6 +52,21 @@ def test_session_saves_under_the_readable_name(tmp_path: Path) -> None:
     session.run(exp, CellInfo(study="init", variant="mlp-he"))
     store.close()
     saved = sorted((tmp_path / "models" / "init").iterdir())
-    assert [p.name for p in saved] == [f"{config_name(session.prepare(exp))}.pt"]
+    prepared = session.prepare(exp)
+    key = prepared.key(session.data(prepared).fingerprint)
+    assert [p.name for p in saved] == [f"{config_name(prepared)}-{key}.pt"]
     state = torch.load(saved[0], weights_only=True)
     assert state["1.0.weight"].shape == (16, 64)
+
+
+def test_cells_with_different_keys_never_share_a_file() -> None:
+    """The five split-ratio smoke cells differ only in split fractions, which the readable part
+    leaves out: before the key suffix they overwrote one file per seed."""
+    shares = test_split_ratio.TRAIN_SHARES
+    cells = [dataclasses.replace(test_split_ratio.experiment("smoke", share), seed=seed)
+             for share in shares for seed in (0, 1)]
+    cells += [dataclasses.replace(cells[0], val_fraction=0.2), dataclasses.replace(cells[0])]
+    paths = {e.key("fp"): model_file_name(e, e.key("fp")) for e in cells}
+    assert len(paths) == 2 * len(shares) + 1  # the last cell repeats the first one's key
+    assert len(set(paths.values())) == len(paths)
+    assert len({config_name(e) for e in cells}) < len(paths)  # why the key is in the name

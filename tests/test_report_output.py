@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from ablab.cli.main import main as ablab_main
-from ablab.registry import load_builtins
 from ablab.report.markdown import report_markdown
 from ablab.report.write import write_report
 from ablab.session import CellInfo, Session
@@ -45,7 +44,6 @@ def non_blank(path: Path) -> bool:
 
 
 def test_every_figure_is_drawn_non_blank_and_referenced(tmp_path: Path) -> None:
-    load_builtins()
     store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
     session = Session(store=store, device=torch.device("cpu"), cache=tmp_path / "cache")
     cells = {
@@ -58,7 +56,7 @@ def test_every_figure_is_drawn_non_blank_and_referenced(tmp_path: Path) -> None:
         for seed in (0, 1):
             seeded = dataclasses.replace(exp, seed=seed, target_accuracy=0.3)
             session.run(seeded, CellInfo(study="toy", variant=variant,
-                                      params={"_control": "mlp"}), artifacts=artifacts)
+                                      control="mlp"), artifacts=artifacts)
     report = write_report(store, [session.session_id], tmp_path / "out", "test")
     store.close()
     text = report.read_text(encoding="utf-8")

@@ -66,6 +66,9 @@ def test_control_is_declared_else_first_row() -> None:
     assert control_variant(rows_frame(declared)) == "b"
     unknown = study_rows({"b": [0.0] * 3}, BASE[:3], control="not-run")
     assert control_variant(rows_frame(unknown)) == "ctl"
+    # Rows written before the control column kept it in params.
+    legacy = [{**r, "control": None, "params": {"_control": "b"}} for r in rows]
+    assert control_variant(rows_frame(legacy)) == "b"
 
 
 def test_one_seed_gives_no_interval_and_no_verdict() -> None:

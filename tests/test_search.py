@@ -5,6 +5,7 @@ skips where no server answers, except in CI."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ablab.cli.main import main
 from ablab.search.backend import TrialSeededSampler, make_pruner
-from ablab.search.runner import SEARCHES, apply_overrides, create_study, variant_name
+from ablab.search.runner import apply_overrides, create_study, variant_name
+from ablab.search.spec import SEARCHES
 from ablab.spec import Experiment
 from ablab.store import open_store
 
@@ -111,7 +113,17 @@ def test_searches_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         main(["search", "--help"])
     out = capsys.readouterr().out
+    assert "mlp_search" in SEARCHES
     assert all(name in out for name in SEARCHES)
+
+
+def test_the_cli_finds_this_repository_s_searches_from_a_subfolder() -> None:
+    """`python -m ablab` loads pyproject.toml's [tool.ablab] imports from the folder above."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # ablab itself; `searches` is not on it
+    done = subprocess.run([sys.executable, "-m", "ablab", "search", "--help"], cwd=ROOT / "docs",
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "mlp_search " in done.stdout.split("searches:")[1]
 
 
 def _trials(url: str, name: str) -> list[FrozenTrial]:

@@ -11,10 +11,10 @@ import pytest
 import torch
 from optuna.trial import TrialState
 
-from ablab.registry import load_builtins
 from ablab.report.search_sections import search_sections
 from ablab.search.backend import open_storage
-from ablab.search.runner import SearchOptions, get_search, run_search
+from ablab.search.runner import SearchOptions, run_search
+from ablab.search.spec import get_search
 from ablab.session import Session
 from ablab.store import open_store
 
@@ -30,7 +30,6 @@ def sections_of(url: str, figures: Path, **options: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, optuna.Study]]:
     """Four short mlp_search trials (no pruning) and a foreign optuna study in one database."""
-    load_builtins()
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'ablab.db'}"
     store = open_store(url)
     storage = open_storage(url)

@@ -43,6 +43,11 @@ BAD_FIELDS = [
     ({"model_kwargs": {"depth": 3}}, "model 'mlp' takes no argument 'depth'; it takes: hidden"),
     ({"model_kwargs": {"activation": "gelu"}}, "activation='gelu' is not allowed; choose one of"),
     ({"window": 2}, "dataset 'digits' takes no argument 'window'"),
+    # One channel per knob: the promoted fields may not be set inside the factories' kwargs too.
+    ({"model_kwargs": {"dropout": 0.5}, "dropout": 0.5},
+     "model_kwargs['dropout']=0.5 is not allowed; set the field dropout= instead"),
+    ({"dataset": "sequences", "dataset_kwargs": {"window": 3}},
+     "dataset_kwargs['window']=3 is not allowed; set the field window= instead"),
 ]
 
 
@@ -88,3 +93,22 @@ def test_experiments_hash_by_value() -> None:
 def test_round_trip_through_a_dict() -> None:
     exp = Experiment(model="cnn", model_kwargs={"channels": [4, 4]}, init="he", seed=3)
     assert Experiment.from_dict(exp.as_dict()) == exp
+
+
+DATA_CHANGES: list[dict[str, Any]] = [
+    {"seed": 1}, {"val_fraction": 0.2}, {"test_fraction": 0.2}, {"window": 2},
+    {"dataset_kwargs": {"n_steps": 500}}, {"dataset": "digits", "model": "mlp"}]
+OTHER_CHANGES: list[dict[str, Any]] = [
+    {"lr": 0.1}, {"epochs": 3}, {"init": "he"}, {"batch_size": 8},
+    {"model_kwargs": {"hidden": (8,)}}, {"dropout": 0.1}, {"profile": "full"},
+    {"device": "cpu"}, {"patience": 2}, {"augmentation": "noise"}, {"schedule": "cosine"},
+    {"optimizer": "sgd", "optimizer_kwargs": {"momentum": 0.5}}, {"grad_clip": 1.0}]
+
+
+def test_data_identity_follows_the_data_fields_and_nothing_else() -> None:
+    """Session.data caches loaded tensors by it: cells of one study share one load."""
+    base = Experiment(dataset="sequences", model="mlp")
+    changed = {dataclasses.replace(base, **c).data_identity() for c in DATA_CHANGES}
+    assert len(changed - {base.data_identity()}) == len(DATA_CHANGES)
+    assert {dataclasses.replace(base, **c).data_identity() for c in OTHER_CHANGES} == {
+        base.data_identity()}

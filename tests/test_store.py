@@ -31,7 +31,7 @@ def make_row(session: str, n: int = 0, **changes: Any) -> RunRow:
         cell_key="cell", status="ok",
         metrics={"accuracy": 0.5 + n / 1000, "f1_macro": 0.4, "roc_auc": math.nan},
         history=[{"epoch": 1, "train_loss": 1.0}], timings={"train_seconds": 1.5},
-        environment={"torch": "x"}, data_fingerprint="fp",
+        environment={"torch": "x"}, data_fingerprint="fp", control="v0",
     )
     return dataclasses.replace(row, **changes)
 
@@ -62,7 +62,7 @@ def test_append_then_read_back_unchanged(store: SqlStore, session: str) -> None:
     (stored,) = store.rows(session=session)
     assert stored["id"] == row_id
     for field in ("study", "node_id", "variant", "params", "seed", "experiment", "key",
-                  "status", "history", "timings", "environment"):
+                  "status", "history", "timings", "environment", "control"):
         assert stored[field] == getattr(row, field), field
     assert stored["metrics"]["accuracy"] == pytest.approx(0.507)
     assert stored["metrics"]["roc_auc"] is None  # JSON has no NaN
@@ -100,10 +100,12 @@ def test_an_older_table_gains_new_nullable_columns(tmp_path: Path, session: str)
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with open_store(url) as old:
         with old.engine.begin() as connection:  # the table as an older ablab made it
-            columns = ", ".join(f'"{c.name}" TEXT' for c in runs.columns if c.name != "trial")
+            columns = ", ".join(f'"{c.name}" TEXT' for c in runs.columns
+                                if c.name not in ("trial", "control"))
             connection.execute(sa.text(f"CREATE TABLE runs ({columns})"))
-        old.append(make_row(session, 1, trial=3))
-        assert [r["trial"] for r in old.rows(session=session)] == [3]
+        assert old.rows() == []  # reading an older table neither fails nor alters it
+        old.append(make_row(session, 1, trial=3, control="v0"))
+        assert [(r["trial"], r["control"]) for r in old.rows(session=session)] == [(3, "v0")]
 
 
 def test_several_processes_append_at_once_without_loss_or_doubles(

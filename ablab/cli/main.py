@@ -6,10 +6,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ablab.cli.common import CommandError
+from ablab.project import ProjectError, find_pyproject, load_project
 from ablab.store import StoreError, resolve_url
 
 # Modules providing `add_parser(subparsers)`, which registers a subcommand and sets `func`
@@ -29,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:  # before the parser: the project's searches appear in its help
+        load_project(find_pyproject(Path.cwd()))
+    except ProjectError as error:
+        print(f"ablab: error: {error}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -19,16 +19,9 @@ from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
 from ablab.data.loading import default_root
-from ablab.registry import load_builtins
-from ablab.search.backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, PRUNERS, open_storage
-from ablab.search.runner import (
-    SEARCHES,
-    Search,
-    SearchOptions,
-    get_search,
-    run_search,
-    search_base,
-)
+from ablab.search.backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, open_storage
+from ablab.search.runner import SearchOptions, run_search, search_base
+from ablab.search.spec import PRUNERS, SEARCHES, Search, get_search
 from ablab.session import Session
 from ablab.spec import PROFILES, check_device
 from ablab.store import SqlStore, open_store
@@ -143,7 +136,6 @@ def _summary(study: optuna.Study, url: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    load_builtins()
     _validate(args)
     search = get_search(args.search)
     with open_store(args.db) as store:  # a bad URL is a one-line error in ablab.__main__

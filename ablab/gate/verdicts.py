@@ -4,9 +4,10 @@ verdict per cell and metric, and the cells only one side has."""
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ablab.stats.spread import over_seeds
 
 Cell = tuple[str, ...]  # (study, variant, cell_key)
 
@@ -68,11 +69,9 @@ class Summary:
 
     @classmethod
     def of(cls, values: Iterable[float]) -> Summary:
-        all_values = [float(v) for v in values]
-        finite = [v for v in all_values if math.isfinite(v)]
-        sd = statistics.stdev(finite) if len(finite) > 1 else 0.0
-        mean = statistics.fmean(finite) if finite else math.nan
-        return cls(mean, sd, len(finite), len(all_values) - len(finite))
+        found = over_seeds(values)
+        # One seed has no known spread: 0 lets the floor alone decide (docs/regression-gate.md).
+        return cls(found.mean, found.sd if found.n > 1 else 0.0, found.n, found.nonfinite)
 
     @property
     def se(self) -> float:

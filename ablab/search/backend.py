@@ -19,7 +19,8 @@ from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-PRUNERS = ("median", "hyperband", "none")
+from ablab.search.spec import PRUNERS
+
 HEARTBEAT_INTERVAL = 30  # seconds between a running trial's heartbeats
 GRACE_PERIOD = 120  # a running trial silent this long belongs to a dead worker
 MAX_RETRY = 2  # a trial whose worker died is re-queued this many times, then stays failed

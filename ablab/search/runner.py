@@ -1,10 +1,9 @@
-"""Optuna searches over Experiments.
+"""Running an Optuna search (what a search is: ablab.search.spec) over Experiments.
 
-A search is a base Experiment per profile, a search space (a function of an Optuna trial that
-returns field overrides) and a pruner. Every trial trains through `Session.run`, exactly like an
-ablation cell, reports validation accuracy each epoch to the pruner, and a trial that runs to the
-end is one row in `runs` (study = the Optuna study's name, trial = its number). A pruned trial
-writes no row: it has no finished model and no test metrics; its curve stays in Optuna's tables.
+Every trial trains through `Session.run`, exactly like an ablation cell, reports validation
+accuracy each epoch to the pruner, and a trial that runs to the end is one row in `runs`
+(study = the Optuna study's name, trial = its number). A pruned trial writes no row: it has no
+finished model and no test metrics; its curve stays in Optuna's tables.
 """
 
 from __future__ import annotations
@@ -19,45 +18,12 @@ from typing import Any
 import optuna
 
 from ablab.search.attributes import COMMAND_ATTR, METRIC, SEARCH_ATTR
-from ablab.search.backend import PRUNERS, TrialSeededSampler, make_pruner
+from ablab.search.backend import TrialSeededSampler, make_pruner
+from ablab.search.spec import Search
 from ablab.session import CellInfo, Session
 from ablab.spec import EpochRecord, Experiment, RunResult
 
 MERGED_FIELDS = ("model_kwargs", "dataset_kwargs")  # overrides of these extend the base's
-
-Space = Callable[[optuna.Trial], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Search:
-    """A base experiment per profile, a space of overrides and the pruner to use by default."""
-
-    name: str
-    description: str
-    base: Callable[[str], Experiment]
-    space: Space
-    pruner: str = "median"
-
-    def __post_init__(self) -> None:
-        if self.pruner not in PRUNERS:
-            raise ValueError(f"pruner={self.pruner!r} is not allowed; choose one of "
-                             f"{', '.join(PRUNERS)}")
-
-
-SEARCHES: dict[str, Search] = {}
-
-
-def register_search(search: Search) -> Search:
-    if search.name in SEARCHES:
-        raise ValueError(f"search {search.name!r} is registered twice")
-    SEARCHES[search.name] = search
-    return search
-
-
-def get_search(name: str) -> Search:
-    if name not in SEARCHES:
-        raise ValueError(f"unknown search {name!r}; known searches: {', '.join(sorted(SEARCHES))}")
-    return SEARCHES[name]
 
 
 def apply_overrides(base: Experiment, overrides: dict[str, Any]) -> Experiment:
@@ -166,35 +132,3 @@ def run_search(
                    n_trials=options.n_trials, timeout=options.timeout, callbacks=callbacks,
                    gc_after_trial=False)
     return study
-
-
-# The built-in searches -----------------------------------------------------------------------
-
-MLP_WIDTHS = (32, 64, 128, 256)
-MLP_BATCH_SIZES = (16, 32, 64, 128)
-
-
-def _mlp_base(profile: str) -> Experiment:
-    """smoke: digits, 15 epochs. full: MNIST with study S3's MLP settings."""
-    if profile == "smoke":
-        return Experiment(dataset="digits", model="mlp", epochs=15, optimizer="adam",
-                          profile=profile)
-    return Experiment(dataset="mnist", model="mlp", epochs=10, optimizer="adam",
-                      profile=profile)
-
-
-def _mlp_space(trial: optuna.Trial) -> dict[str, Any]:
-    width = trial.suggest_categorical("width", MLP_WIDTHS)
-    return {
-        "lr": trial.suggest_float("lr", 1e-4, 3e-2, log=True),
-        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
-        "model_kwargs": {"hidden": (width, width // 2)},
-        "batch_size": trial.suggest_categorical("batch_size", MLP_BATCH_SIZES),
-    }
-
-
-register_search(Search(
-    name="mlp_search",
-    description="MLP (width, width/2): learning rate, dropout, width, batch size; Adam",
-    base=_mlp_base, space=_mlp_space, pruner="median",
-))

@@ -1,7 +1,8 @@
 """The numbers behind a report: rows -> one line per cell and seed -> per-variant summary.
 
 The control of a study is the variant its module declares as `CONTROL` (the `run` fixture
-stores it in each row's params under `_control`); without one, the variant of the study's
+stores it in each row's `control` column; rows from before that column kept it in params under
+`_control`); without one, the variant of the study's
 first row. Each variant is compared with the control on test accuracy by a paired t-test over
 the seeds both ran, Holm-corrected over the study's comparisons.
 """
@@ -13,12 +14,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ablab.spec import STATUSES
-from ablab.stats.claims import ALPHA, Comparison, holm, paired_comparison, t_interval
-from ablab.store.base import CONTROL_PARAM
+from ablab.stats.claims import Comparison, holm, paired_comparison
+from ablab.stats.spread import over_seeds
+from ablab.store.base import LEGACY_CONTROL_PARAM
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
                  "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
@@ -47,7 +48,7 @@ def rows_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
             "samples_per_second": as_float(timings.get("samples_per_second")),
             "train_seconds": as_float(timings.get("train_seconds")),
             "epochs_run": as_float(timings.get("epochs_run")),
-            "control": (row["params"] or {}).get(CONTROL_PARAM),
+            "control": row.get("control") or (row["params"] or {}).get(LEGACY_CONTROL_PARAM),
         })
     frame = pd.DataFrame.from_records(records, columns=FRAME_COLUMNS).sort_values("id")
     frame = frame.drop_duplicates(["study", "variant", "seed"], keep="last")
@@ -62,14 +63,8 @@ def control_variant(study: pd.DataFrame) -> str:
 
 def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
     """(mean, std, CI low, CI high, n) of the finite values; a t interval at 1 - ALPHA."""
-    finite = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
-    n = len(finite)
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan, 0
-    if n == 1:
-        return float(finite[0]), math.nan, math.nan, math.nan, 1
-    mean, low, high, _ = t_interval(finite, ALPHA)
-    return mean, float(finite.std(ddof=1)), low, high, n
+    found = over_seeds(values)
+    return found.mean, found.sd, found.low, found.high, found.n
 
 
 def _bounded(values: Sequence[float]) -> tuple[float, float, float, float, int]:

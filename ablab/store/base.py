@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
 
-CONTROL_PARAM = "_control"  # key in a row's params: its study's CONTROL variant (for reports)
+# Rows written before the `control` column kept the study's CONTROL in params under this key.
+LEGACY_CONTROL_PARAM = "_control"
 
 
 class StoreError(RuntimeError):
@@ -34,6 +35,7 @@ class RunRow:
     environment: dict[str, Any]
     data_fingerprint: str
     trial: int | None = None
+    control: str | None = None  # the study's CONTROL variant (the report compares with it)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

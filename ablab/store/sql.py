@@ -41,6 +41,7 @@ runs = sa.Table(
     sa.Column("environment", sa.JSON, nullable=False),
     sa.Column("data_fingerprint", sa.String(64), nullable=False),
     sa.Column("trial", sa.Integer),
+    sa.Column("control", sa.String(256)),
 )
 
 
@@ -147,8 +148,14 @@ class SqlStore(RunStore):
     def _select(self, query: sa.Select[Any]) -> list[dict[str, Any]]:
         if not self._exists():
             return []
+        absent: dict[str, None] = {}
+        if query.selected_columns.keys() == runs.columns.keys() and not self._ready:
+            # Reading never alters the table: an older one's missing columns read as None.
+            present = {c["name"] for c in sa.inspect(self.engine).get_columns("runs")}
+            query = query.with_only_columns(*(c for c in runs.columns if c.name in present))
+            absent = dict.fromkeys(c.name for c in runs.columns if c.name not in present)
         with self.engine.connect() as connection:
-            return [dict(r._mapping) for r in connection.execute(query)]
+            return [absent | dict(r._mapping) for r in connection.execute(query)]
 
     def _exists(self) -> bool:
         return self._ready or self.has_table("runs")

@@ -1,14 +1,35 @@
-"""A configurable convolutional network: conv blocks, then dense layers, then the head."""
+"""The generic models every project has: `mlp` and `cnn`, registered when ablab is imported.
+
+A project's own models live in its own modules (see README, "Adding a model")."""
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
 from torch import nn
 
 from ablab.registry import register_model
-from models.layers import ACTIVATIONS, Activation, dense_stack, head
+from ablab.train.layers import ACTIVATIONS, Activation, dense_stack, head
+
+
+@register_model
+def mlp(
+    *,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    hidden: tuple[int, ...] = (128, 64),
+    activation: Activation = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    output: Literal["softmax", "sigmoid"] = "softmax",
+) -> nn.Module:
+    """Flatten -> [Linear, (BatchNorm), activation, (Dropout)] per hidden size -> output layer."""
+    stack, width = dense_stack(math.prod(input_shape), tuple(hidden), activation, dropout,
+                               batch_norm)
+    return nn.Sequential(nn.Flatten(), stack, head(width, num_classes, output))
+
 
 POOLS: dict[str, type[nn.Module]] = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 

@@ -1,5 +1,8 @@
-"""A generated sequence task with a known answer for the window ablation (study S2).
+"""The embedded default data sets, registered when ablab is imported; they need no files.
 
+`digits`: scikit-learn's bundled 8x8 digits.
+
+`sequences`: a generated sequence task with a known answer for the window ablation (study S2).
 One long sequence of feature vectors x_t ~ N(0, I) with one label per step. The label at step t
 is a bucket of z_t = sum_{l=0..TRUE_LAG} w_l . x_{t-l} (one fixed random direction w_l per lag,
 equal norms), cut at quantiles so the four classes have priors PRIORS. A model that sees the
@@ -10,15 +13,29 @@ plateaus after. Steps before the start of the sequence are zero vectors.
 
 from __future__ import annotations
 
-import numpy as np
+import hashlib
 
-from ablab.data import DataContext, TensorData, split
+import numpy as np
+from sklearn.datasets import load_digits
+
 from ablab.data.sources import fingerprint
+from ablab.data.tensors import DataContext, TensorData, split
 from ablab.registry import register_dataset
 
 TRUE_LAG = 2  # the label at step t depends on steps t-TRUE_LAG .. t
 PRIORS = (0.50, 0.30, 0.12, 0.08)  # class shares: strongly imbalanced, as in S2's data
 CLASSES = ("class0", "class1", "class2", "class3")
+
+
+@register_dataset
+def digits(*, ctx: DataContext) -> TensorData:
+    """1,797 images (1, 8, 8) scaled to [0, 1], 10 classes, stratified split from the seed."""
+    bunch = load_digits()
+    x = (np.asarray(bunch.images, dtype=np.float32) / 16.0)[:, None, :, :]
+    y = np.asarray(bunch.target, dtype=np.int64)
+    digest = "digits-" + hashlib.sha256(x.tobytes() + y.tobytes()).hexdigest()[:16]
+    classes = tuple(str(c) for c in range(10))
+    return split(x, y, ctx, classes, digest)
 
 
 def generate(n_steps: int, features: int, data_seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Small building blocks shared by the model factories."""
+"""Small building blocks of the model factories: activations, dense stacks, the output head."""
 
 from __future__ import annotations
 

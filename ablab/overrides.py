@@ -13,6 +13,11 @@ from typing import Any
 from ablab.spec import Experiment
 
 FIELDS = {f.name: f for f in dataclasses.fields(Experiment)}
+# Fields the session sets itself, from its own options: an override would be overwritten (device,
+# profile, CUDA options) or would give every seed of a cell one seed.
+SESSION_OPTIONS = {"device": "--ablab-device", "profile": "--ablab-profile",
+                   "amp": "--ablab-amp", "tf32": "--ablab-tf32",
+                   "channels_last": "--ablab-channels-last", "seed": "--ablab-seeds"}
 DICT_FIELDS = sorted(name for name, f in FIELDS.items() if f.default_factory is dict)
 
 
@@ -38,6 +43,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     name, dot, key = path.partition(".")
     if name not in FIELDS:
         raise ValueError(f"{text!r}: unknown field {name!r}; fields: {', '.join(FIELDS)}")
+    if name in SESSION_OPTIONS:
+        raise ValueError(f"{text!r}: {name} is a session setting; use {SESSION_OPTIONS[name]}")
     if dot and (name not in DICT_FIELDS or not key):
         raise ValueError(f"{text!r}: only the kwargs fields take FIELD.KEY "
                          f"({', '.join(DICT_FIELDS)})")

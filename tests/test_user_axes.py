@@ -141,6 +141,8 @@ def test_a_bad_override_fails_before_anything_trains(
     ("epochs", "'epochs' is not FIELD=VALUE"),
     ("lr.x=1", "only the kwargs fields take FIELD.KEY"),
     ("", "'' is not FIELD=VALUE"),
+    ("seed=3", "'seed=3': seed is a session setting; use --ablab-seeds"),
+    ("device=cpu", "device is a session setting; use --ablab-device"),
 ])
 def test_a_malformed_override_is_named(setting: str, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -15,9 +15,8 @@ from ablab.spec import Experiment
 FIELDS = {f.name: f for f in dataclasses.fields(Experiment)}
 # Fields the session sets itself, from its own options: an override would be overwritten (device,
 # profile, CUDA options) or would give every seed of a cell one seed.
-SESSION_OPTIONS = {"device": "--ablab-device", "profile": "--ablab-profile",
-                   "amp": "--ablab-amp", "tf32": "--ablab-tf32",
-                   "channels_last": "--ablab-channels-last", "seed": "--ablab-seeds"}
+SESSION_OPTIONS = {**{name: f"--ablab-{name.replace('_', '-')}" for name, f in FIELDS.items()
+                      if f.metadata.get("setting")}, "seed": "--ablab-seeds"}
 DICT_FIELDS = sorted(name for name, f in FIELDS.items() if f.default_factory is dict)
 
 

@@ -15,6 +15,7 @@ import pytest
 from ablab.overrides import apply_overrides, parse_override
 from ablab.report.markdown import header_markdown
 from ablab.spec import Experiment
+from ablab.store import RunRow
 from tests.test_plugin import pytest_in
 
 AXES = '''
@@ -163,9 +164,12 @@ def test_override_values_and_their_validation() -> None:
 
 
 def test_the_report_header_names_the_overrides() -> None:
-    env = {"torch": "2", "overrides": {"epochs": 20}}
-    row = {"environment": env, "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
-    line = header_markdown([row], ["s"], "pytest").splitlines()[-1]
+    def row(environment: dict[str, Any]) -> RunRow:
+        return RunRow(session_id="s", study="x", node_id="", variant="v", params={}, seed=0,
+                      experiment={}, key="k", cell_key="c", status="ok", metrics={},
+                      history=[], timings={}, environment=environment, data_fingerprint="fp",
+                      created_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    line = header_markdown([row({"overrides": {"epochs": 20}})], ["s"], "pytest").splitlines()[-1]
     assert [cell.strip() for cell in line.split("|")] == ["", "--ablab-set", "epochs=20", ""]
-    plain = {**row, "environment": {"torch": "2"}}
-    assert "--ablab-set" not in header_markdown([plain], ["s"], "pytest")
+    assert "--ablab-set" not in header_markdown([row({})], ["s"], "pytest")

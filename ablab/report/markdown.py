@@ -20,6 +20,7 @@ from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
 from ablab.stats.claims import ALPHA
 from ablab.stats.seeds import as_float, rows_frame, study_summary
+from ablab.store.base import RunRow
 
 
 def _fmt(value: float, signed: bool = False) -> str:
@@ -98,10 +99,10 @@ def findings(summary: pd.DataFrame) -> str:
     return " ".join(lines)
 
 
-def per_class_markdown(rows: Sequence[dict[str, Any]]) -> str:
+def per_class_markdown(rows: Sequence[RunRow]) -> str:
     """Precision / recall / F1 / support per class, mean over the given rows (seeds), with
     the macro and weighted averages."""
-    per_class = [r["metrics"]["per_class"] for r in rows]
+    per_class = [r.metrics["per_class"] for r in rows]
     table = []
     for name in per_class[0]:
         cells = [p[name] for p in per_class if name in p]
@@ -111,7 +112,7 @@ def per_class_markdown(rows: Sequence[dict[str, Any]]) -> str:
     support = sum(int(v["support"]) for v in per_class[0].values())
     for average in ("macro", "weighted"):
         table.append([f"*{average} avg*", *(
-            f"{np.mean([as_float(r['metrics'].get(f'{k}_{average}')) for r in rows]):.3f}"
+            f"{np.mean([as_float(r.metrics.get(f'{k}_{average}')) for r in rows]):.3f}"
             for k in ("precision", "recall", "f1")), f"{support}"])
     headers = ["class", "precision", "recall", "F1", "support"]
     return tabulate(table, headers, tablefmt="github", disable_numparse=True)
@@ -122,10 +123,10 @@ def _unique(values: Sequence[Any]) -> str:
     return ", ".join(seen) if seen else "unknown"
 
 
-def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
+def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
                     command: str) -> str:
     """Where and how the rows were measured, and the command that made this report."""
-    envs = [r["environment"] for r in rows]
+    envs = [r.environment for r in rows]
     shas = [f"{e.get('git_sha') or 'unknown'}{' (dirty)' if e.get('git_dirty') else ''}"
             for e in envs]
     facts = [
@@ -137,8 +138,8 @@ def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
         ("python", _unique([e.get("python") for e in envs])),
         ("git", _unique(shas)),
         ("session", ", ".join(sessions)),
-        ("rows", f"{len(rows)} (from {min(r['created_at'] for r in rows):%Y-%m-%d %H:%M} "
-                 f"to {max(r['created_at'] for r in rows):%Y-%m-%d %H:%M} UTC)"),
+        ("rows", f"{len(rows)} (from {min(r.created_at for r in rows):%Y-%m-%d %H:%M} "
+                 f"to {max(r.created_at for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),
     ]
     overrides = [" ".join(f"{k}={v!r}" for k, v in e["overrides"].items())
@@ -150,7 +151,7 @@ def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
 
 
 # What a variant's table should not list: the seed varies within a variant, not between them.
-_NOT_SETTINGS = ("seed",)
+_NOT_VARIED = ("seed",)
 
 
 def _setting(experiment: Mapping[str, Any], name: str) -> str:
@@ -159,11 +160,11 @@ def _setting(experiment: Mapping[str, Any], name: str) -> str:
     return f"{value} {kwargs}" if kwargs else str(value)
 
 
-def settings_markdown(rows: Sequence[dict[str, Any]]) -> str:
+def variants_markdown(rows: Sequence[RunRow]) -> str:
     """Variant -> the Experiment fields in which the study's variants differ (each axis with its
     kwargs), derived from the stored experiments; "" when they differ in none."""
-    experiments = {row["variant"]: row["experiment"] for row in rows}
-    names = {k for e in experiments.values() for k in e if k not in _NOT_SETTINGS}
+    experiments = {row.variant: row.experiment for row in rows}
+    names = {k for e in experiments.values() for k in e if k not in _NOT_VARIED}
     fields = sorted(k.removesuffix("_kwargs") if k.removesuffix("_kwargs") in names else k
                     for k in names)
     varying = [name for name in dict.fromkeys(fields)
@@ -180,12 +181,12 @@ def figure_markdown(figures: Sequence[FigureRef]) -> str:
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
-                   figures: Sequence[FigureRef], settings: str = "") -> str:
+                   figures: Sequence[FigureRef], variants: str = "") -> str:
     """One study's section: table, plain-words findings, the variants' settings, per-class
     tables, figures."""
     parts = [f"## {study}", summary_markdown(summary), findings(summary)]
-    if settings:
-        parts += [f"### {study}: what the variants set", settings]
+    if variants:
+        parts += [f"### {study}: what the variants set", variants]
     for variant, table in per_class.items():
         parts += [f"### {study}: per-class test metrics of `{variant}` (mean over seeds)",
                   table]
@@ -194,21 +195,21 @@ def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
     return "\n\n".join(parts)
 
 
-Study = tuple[str, list[dict[str, Any]], pd.DataFrame]  # name, its rows, its summary
+Study = tuple[str, list[RunRow], pd.DataFrame]  # name, its rows, its summary
 
 
-def studies(rows: Sequence[dict[str, Any]]) -> list[Study]:
+def studies(rows: Sequence[RunRow]) -> list[Study]:
     """Each study's rows and summary, in first-seen order. Optuna trial rows belong to their
     search's section, not to the study tables."""
-    cells = [r for r in rows if r.get("trial") is None]
+    cells = [r for r in rows if r.trial is None]
     if not cells:
         return []
-    by_id = {r["id"]: r for r in cells}
+    by_id = {r.id: r for r in cells}
     return [(str(name), [by_id[i] for i in group["id"]], study_summary(group))
             for name, group in rows_frame(cells).groupby("study", sort=False)]
 
 
-def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
+def report_markdown(rows: Sequence[RunRow], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
                     extra: Sequence[str] = (), parts: Sequence[Study] | None = None) -> str:
     """The whole REPORT.md text: header, one section per study (with its figures), extras
@@ -217,14 +218,14 @@ def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], com
     for name, study_rows, summary in studies(rows) if parts is None else parts:
         sections.append(study_markdown(name, summary, per_class_tables(study_rows),
                                        (figures or {}).get(name, ()),
-                                       settings_markdown(study_rows)))
+                                       variants_markdown(study_rows)))
     return "\n\n".join([*sections, *extra]) + "\n"
 
 
-def per_class_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+def per_class_tables(rows: Sequence[RunRow]) -> dict[str, str]:
     """Variant -> per-class table, for the variants whose cells asked for "predictions"."""
-    by_variant: dict[str, list[dict[str, Any]]] = {}
+    by_variant: dict[str, list[RunRow]] = {}
     for row in rows:
-        if asked(row, "predictions") and row["metrics"].get("per_class"):
-            by_variant.setdefault(row["variant"], []).append(row)
+        if asked(row, "predictions") and row.metrics.get("per_class"):
+            by_variant.setdefault(row.variant, []).append(row)
     return {variant: per_class_markdown(group) for variant, group in by_variant.items()}

@@ -3,6 +3,7 @@ by the cell's key so that two cells never share a file."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from ablab.spec import Experiment
 
 MAX_NAME = 180  # file names stay well under the usual 255-byte limit
+OPTIONAL_AXES = ("schedule", "loss", "penalty", "augmentation")  # named only when not default
 _UNSAFE = re.compile(r"[^A-Za-z0-9.=+-]+")
 
 
@@ -37,16 +39,18 @@ def config_name(exp: Experiment) -> str:
     ones only when set). Names longer than MAX_NAME are cut and end in a hash of the whole."""
     model = "_".join([exp.model, *_kwargs(exp.model_kwargs)])
     dataset = "_".join([exp.dataset, *_kwargs(exp.dataset_kwargs)])
-    knobs = [f"init={exp.init}", exp.optimizer, f"lr={_text(exp.lr)}", f"bs={exp.batch_size}",
-             f"ep={exp.epochs}"]
-    if exp.weight_decay:
-        knobs.append(f"wd={_text(exp.weight_decay)}")
-    if exp.penalty != "none":
-        knobs.append(f"{exp.penalty}={_text(exp.penalty_weight)}")
+    knobs = ["_".join([f"init={exp.init}", *_kwargs(exp.init_kwargs)]),
+             "_".join([exp.optimizer, *_kwargs(exp.optimizer_kwargs)]), f"lr={_text(exp.lr)}",
+             f"bs={exp.batch_size}", f"ep={exp.epochs}"]
+    defaults = {f.name: f.default for f in dataclasses.fields(Experiment)}
+    for axis in OPTIONAL_AXES:
+        kwargs = getattr(exp, f"{axis}_kwargs")
+        if getattr(exp, axis) != defaults[axis] or kwargs:
+            knobs.append("_".join([getattr(exp, axis), *_kwargs(kwargs)]))
+    if exp.grad_clip is not None:
+        knobs.append(f"clip={_text(exp.grad_clip)}")
     if exp.dropout:
         knobs.append(f"dropout={_text(exp.dropout)}")
-    if exp.augmentation != "none":
-        knobs.append(f"aug={exp.augmentation}")
     if exp.window is not None:
         knobs.append(f"window={exp.window}")
     if exp.patience is not None:

@@ -15,6 +15,7 @@ from ablab import fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
 from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
+from ablab.overrides import parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
@@ -71,6 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="CPU threads per process for torch and the BLAS pools, with or "
                          "without -n: N, or auto (the cores over the workers) (default 1, "
                          "measured fastest for small models)")
+    group.addoption("--ablab-set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="change an Experiment field in every cell, e.g. epochs=20 or "
+                         "optimizer_kwargs.weight_decay=0.01 (repeatable; changes the keys)")
 
 
 def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]:
@@ -82,6 +86,13 @@ def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]
     if asked and device.type != "cuda":
         raise pytest.UsageError(f"{', '.join(asked)}: needs a CUDA device; this run uses {device}")
     return options
+
+
+def _overrides(texts: list[str]) -> dict[str, Any]:
+    try:
+        return parse_overrides(texts)
+    except ValueError as error:
+        raise pytest.UsageError(f"--ablab-set {error}") from None
 
 
 def _device(option: str) -> torch.device:
@@ -131,6 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
         batching=SeedBatching(_option(config, "seed_batch", parse_seed_batch)),
+        overrides=_overrides(config.getoption("ablab_set")),
         **_cuda_options(config, device),
     )
 

@@ -20,6 +20,7 @@ from ablab.batching import SeedBatching, shared_record, trained_row
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
 from ablab.naming import inside, model_file_name
+from ablab.overrides import apply_overrides
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
@@ -71,6 +72,8 @@ class Session:
     tf32: bool = False
     channels_last: bool = False
     batching: SeedBatching = field(default_factory=SeedBatching)
+    # --ablab-set: fields changed in every cell (see ablab.overrides); recorded in each row.
+    overrides: dict[str, Any] = field(default_factory=dict)
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
 
     def settings(self) -> dict[str, Any]:
@@ -79,10 +82,12 @@ class Session:
                 "tf32": self.tf32, "channels_last": self.channels_last}
 
     def prepare(self, exp: Experiment) -> Experiment:
-        """The experiment as this session runs it, with the session's settings. A setting the
+        """The experiment as this session runs it: its --ablab-set overrides applied, then the
+        session's settings. A setting the
         experiment itself wrote (not its default) that differs from the session's is an error:
         the session never overwrites it silently. The CUDA speed options are the exception in
         one direction: when the session leaves one off, a study's own choice stands."""
+        exp = apply_overrides(exp, self.overrides)
         settings = self.settings()
         for name, value in list(settings.items()):
             own, default = getattr(exp, name), SETTING_DEFAULTS[name]
@@ -178,10 +183,17 @@ class Session:
             variant=cell.variant, params=cell.params, seed=exp.seed, experiment=exp.as_dict(),
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
-            timings=result.timings, environment=environment(self.device),
+            timings=result.timings, environment=self.environment(),
             settings={**exp.settings(), **thread_settings()},
             data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
+
+    def environment(self) -> dict[str, Any]:
+        """Where the row ran, and the session's --ablab-set overrides when there are any."""
+        found = environment(self.device)
+        if self.overrides:
+            found["overrides"] = dict(self.overrides)
+        return found
 
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None

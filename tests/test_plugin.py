@@ -114,7 +114,7 @@ def test_bad_options_fail_in_one_line_and_write_nothing(
 @pytest.mark.parametrize(("field", "message"), [
     ('model="resnet1000"', "unknown model 'resnet1000'; known models:"),
     ('dataset="imagenet"', "unknown dataset 'imagenet'; known datasets:"),
-    ('init="orthogonal"', "init='orthogonal' is not allowed; choose one of"),
+    ('init="kaiming"', "unknown init 'kaiming'; known inits:"),
     ("lr=-1.0", "lr=-1.0 is not allowed; lr must be a finite number > 0"),
     ("batch_size=0", "batch_size=0 is not allowed; batch_size must be an integer > 0"),
 ])

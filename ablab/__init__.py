@@ -6,9 +6,10 @@ and `cnn`. A project registers its own with the decorators below (see ablab.proj
 """
 
 from ablab.checks import check_at_chance, check_finite, check_learned
+from ablab.claim_fixtures import ClaimFixture, TrendFixture
 from ablab.data import embedded  # noqa: F401  (importing it registers digits, sequences)
 from ablab.data.loading import load_data
-from ablab.fixtures import ClaimFixture, RunFixture, TrendFixture
+from ablab.fixtures import RunFixture
 from ablab.registry import register_dataset, register_model
 from ablab.search.spec import Search, register_search
 from ablab.spec import Experiment, RunResult

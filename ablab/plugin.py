@@ -12,7 +12,7 @@ import pytest
 import torch
 from threadpoolctl import threadpool_limits
 
-from ablab import fixtures
+from ablab import claim_fixtures, fixtures
 from ablab.data.loading import default_root
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
@@ -90,8 +90,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
     _load_project(config)
-    if getattr(config.option, "dist", "no") == "load":
-        # A study's claims read the cells of their own module: keep each file on one worker.
+    if getattr(config.option, "dist", "no") in ("load", "worksteal"):
+        # A study's claims come after its cells in the module: keep each file on one worker so
+        # a claim never runs before its cells (they are read from the store, whoever ran them).
         config.option.dist = "loadfile"
     store = open_store(config.getoption("ablab_db"))
     try:
@@ -103,7 +104,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _share_cpu_threads(workerinput)
     records = config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
-    config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
+    config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, profile, ablab_session
+    config.pluginmanager.register(claim_fixtures, "ablab-claims")  # claim, finding, trend
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     device = _device(config.getoption("ablab_device"))
     config.stash[SESSION_KEY] = Session(

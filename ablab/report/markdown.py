@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from ablab.report.claims_markdown import claims_markdown
 from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
 from ablab.stats.claims import ALPHA
@@ -150,9 +151,13 @@ def figure_markdown(figures: Sequence[FigureRef]) -> str:
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
-                   figures: Sequence[FigureRef]) -> str:
-    """One study's section: table, plain-words findings, per-class tables, figures."""
+                   figures: Sequence[FigureRef], claims: Sequence[dict[str, Any]] = ()) -> str:
+    """One study's section: table, plain-words findings, its claims and findings from the
+    claims table, per-class tables, figures."""
     parts = [f"## {study}", summary_markdown(summary), findings(summary)]
+    stated = claims_markdown(study, claims)
+    if stated:
+        parts.append(stated)
     for variant, table in per_class.items():
         parts += [f"### {study}: per-class test metrics of `{variant}` (mean over seeds)",
                   table]
@@ -177,13 +182,14 @@ def studies(rows: Sequence[dict[str, Any]]) -> list[Study]:
 
 def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
-                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None) -> str:
-    """The whole REPORT.md text: header, one section per study (with its figures), extras
-    (`parts`: the rows' `studies`, when the caller has them already)."""
+                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None,
+                    claims: Sequence[dict[str, Any]] = ()) -> str:
+    """The whole REPORT.md text: header, one section per study (with its figures and the
+    `claims` table's rows), extras (`parts`: the rows' `studies`, when the caller has them)."""
     sections = [header_markdown(rows, sessions, command)]
     for name, study_rows, summary in studies(rows) if parts is None else parts:
         sections.append(study_markdown(name, summary, per_class_tables(study_rows),
-                                       (figures or {}).get(name, ())))
+                                       (figures or {}).get(name, ()), claims))
     return "\n\n".join([*sections, *extra]) + "\n"
 
 

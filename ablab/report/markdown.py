@@ -53,14 +53,14 @@ def _name(line: pd.Series) -> str:
 
 def summary_markdown(summary: pd.DataFrame) -> str:
     """The study's table in GitHub Markdown."""
-    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "n",
+    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "test loss", "n",
                "Δ accuracy vs control [95% CI]", "p (Holm)", "verdict", "epochs to target",
                "s to target", "samples/s", "ok / diverged / collapsed"]
     table = [[
         _name(line), _spread(line["acc_mean"], line["acc_std"]),
         _interval(line["acc_low"], line["acc_high"]),
         _spread(line["f1_mean"], line["f1_std"]), _interval(line["f1_low"], line["f1_high"]),
-        line["n"],
+        _spread(line["loss_mean"], line["loss_std"]), line["n"],
         "—" if line["is_control"] else
         f"{_fmt(line['diff'], True)} {_interval(line['diff_low'], line['diff_high'], True)}",
         "—" if not math.isfinite(line["p_holm"]) else f"{line['p_holm']:.3g}",

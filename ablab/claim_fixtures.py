@@ -40,7 +40,8 @@ EVALUATED_KEY = pytest.StashKey[list[Evaluated]]()
 
 def session_seeds(config: pytest.Config) -> list[int]:
     """The seeds every cell of this session runs (the `seed` axis)."""
-    return list(range(config.getoption("ablab_seeds")))
+    first = int(config.getoption("ablab_first_seed"))
+    return list(range(first, first + int(config.getoption("ablab_seeds"))))
 
 
 def _comparison_fixture(request: pytest.FixtureRequest, asserted: bool) -> ClaimFixture:

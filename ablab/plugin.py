@@ -13,6 +13,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from ablab import claim_fixtures, fixtures
+from ablab.claim_fixtures import session_seeds
 from ablab.data.loading import default_root
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
@@ -32,13 +33,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _natural_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give an integer >= 0")
+    return int(text)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ablab", "ablab ablations")
     group.addoption("--ablab-profile", choices=PROFILES, default="smoke",
                     help="smoke: embedded data, seconds per cell; full: the studies' real data "
                          "and settings (default smoke)")
     group.addoption("--ablab-seeds", type=_positive_int, default=3, metavar="N",
-                    help="train every cell with seeds 0..N-1 (default 3)")
+                    help="train every cell with N seeds, K..K+N-1 (default 3)")
+    group.addoption("--ablab-first-seed", type=_natural_int, default=0, metavar="K",
+                    help="the first seed (default 0): other seeds for the same cells, e.g. "
+                         "to check the regression gate against a seed swap")
     group.addoption("--ablab-device", default="auto", metavar="DEVICE",
                     help="auto, cpu, cuda or cuda:<i> (default auto: CUDA when present)")
     group.addoption("--ablab-db", default=None, metavar="URL",
@@ -155,7 +165,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
-        seeds = range(metafunc.config.getoption("ablab_seeds"))
+        seeds = session_seeds(metafunc.config)
         metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from ablab.stats.cell_values import THIS_SESSION, metric_value, pick_cells
 from ablab.stats.claims import paired_comparison
 from ablab.stats.direction import direction
+from ablab.store import RunRow
 
 
 def row(session: str, variant: str, seed: int, acc: float, *, cell_key: str = "k",
-        profile: str = "smoke") -> dict[str, Any]:
-    return {"session_id": session, "variant": variant, "seed": seed, "cell_key": cell_key,
-            "metrics": {"accuracy": acc}, "experiment": {"profile": profile},
-            "history": [{"train_loss": 0.5, "val_loss": 0.75}]}
+        profile: str = "smoke") -> RunRow:
+    return RunRow(session_id=session, study="s", node_id="", variant=variant, params={},
+                  seed=seed, experiment={}, key=f"{cell_key}-{seed}", cell_key=cell_key,
+                  status="ok", metrics={"accuracy": acc},
+                  history=[{"train_loss": 0.5, "val_loss": 0.75}], timings={},
+                  environment={}, data_fingerprint="fp", settings={"profile": profile})
 
 
 def test_this_sessions_rows_win_over_older_ones() -> None:

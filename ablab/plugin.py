@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import torch
 
-from ablab import fixtures
+from ablab import claim_fixtures, fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
+from ablab.claim_fixtures import session_seeds
 from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.overrides import parse_overrides
@@ -35,13 +36,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _natural_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give an integer >= 0")
+    return int(text)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ablab", "ablab ablations")
     group.addoption("--ablab-profile", choices=PROFILES, default="smoke",
                     help="smoke: embedded data, seconds per cell; full: the studies' real data "
                          "and settings (default smoke)")
     group.addoption("--ablab-seeds", type=_positive_int, default=3, metavar="N",
-                    help="train every cell with seeds 0..N-1 (default 3)")
+                    help="train every cell with N seeds, K..K+N-1 (default 3)")
+    group.addoption("--ablab-first-seed", type=_natural_int, default=0, metavar="K",
+                    help="the first seed (default 0): other seeds for the same cells, e.g. "
+                         "to check the regression gate against a seed swap")
     group.addoption("--ablab-device", default="auto", metavar="DEVICE",
                     help="auto, cpu, cuda or cuda:<i> (default auto: CUDA when present)")
     group.addoption("--ablab-db", default=None, metavar="URL",
@@ -111,8 +121,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
     _load_project(config)
-    if getattr(config.option, "dist", "no") == "load":
-        # A study's claims read the cells of their own module: keep each file on one worker.
+    if getattr(config.option, "dist", "no") in ("load", "worksteal"):
+        # A study's claims come after its cells in the module: keep each file on one worker so
+        # a claim never runs before its cells (they are read from the store, whoever ran them).
         config.option.dist = "loadfile"
     try:
         store = open_store(config.getoption("ablab_db"))
@@ -129,7 +140,8 @@ def pytest_configure(config: pytest.Config) -> None:
     apply_threads(_option(config, "threads", lambda text: parse_threads(text, workers)))
     records = config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
-    config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
+    config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, profile, ablab_session
+    config.pluginmanager.register(claim_fixtures, "ablab-claims")  # claim, finding, trend
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     device = _device(config.getoption("ablab_device"))
     config.stash[SESSION_KEY] = Session(
@@ -178,7 +190,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
-        seeds = range(metafunc.config.getoption("ablab_seeds"))
+        seeds = session_seeds(metafunc.config)
         metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
 
 

@@ -114,18 +114,16 @@ def test_cnn_not_worse_than_mlp(claim: ClaimFixture) -> None:
     assert comparison.not_worse(MARGIN), comparison.describe()
 
 
-def test_cnn_against_autoencoder(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_cnn_against_autoencoder(finding: ClaimFixture) -> None:
     """Reported: S4's CNN against its autoencoder classifier."""
-    comparison = claim("s4-cnn", "s4-autoencoder")
-    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+    finding("s4-cnn", "s4-autoencoder")
 
 
 def test_scratch_against_deep_networks(
-    claim: ClaimFixture, profile: str, pytestconfig: pytest.Config
+    finding: ClaimFixture, profile: str
 ) -> None:
     """Reported (full profile): S5's scratch CNN against each deep network."""
     if profile == "smoke":
         pytest.skip("S5 runs in the full profile only (it needs a class-folder image set)")
     for net in ("vgg16", "resnet50", "vgg16-imagenet", "resnet50-imagenet"):
-        comparison = claim(f"s5-{net}", "s5-scratch")
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(f"s5-{net}", "s5-scratch")

@@ -79,8 +79,7 @@ def test_he_beats_zero_weights(claim: ClaimFixture) -> None:
         assert comparison.ci_low > 0.3, comparison.describe()
 
 
-def test_he_against_unscaled_normal(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_he_against_unscaled_normal(finding: ClaimFixture) -> None:
     """S1 saw unscaled normal init train badly in one run: report whether seeds agree."""
     for model in ("mlp", "cnn"):
-        comparison = claim(f"{model}-he", f"{model}-normal")
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(f"{model}-he", f"{model}-normal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from ablab.extras import missing_extra
 from ablab.store.base import RunRow, RunStore, StoreError
 from ablab.store.check import check_store
+from ablab.store.claim_rows import ClaimRow, claims_table
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
 SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
@@ -46,6 +48,7 @@ runs = sa.Table(
     sa.Column("control", sa.String(256)),
     sa.Column("settings", sa.JSON),
 )
+claims = claims_table(metadata)
 
 
 def resolve_url(url: str | None) -> str:
@@ -112,8 +115,9 @@ class SqlStore(RunStore):
         try:
             metadata.create_all(self.engine, checkfirst=True)
         except DBAPIError:
-            # Another process created it between our check and our CREATE.
-            if not sa.inspect(self.engine).has_table("runs"):
+            # Another process created them between our check and our CREATE.
+            inspector = sa.inspect(self.engine)
+            if not (inspector.has_table("runs") and inspector.has_table("claims")):
                 raise
         self._add_missing_columns()
         self._ready = True
@@ -139,6 +143,27 @@ class SqlStore(RunStore):
             inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
         assert inserted is not None
         return int(inserted[0])
+
+    def append_claim(self, row: ClaimRow) -> int:
+        self._ensure_table()
+        values = {k: _finite(v) for k, v in asdict(row).items()}
+        with self.engine.begin() as connection:
+            inserted = connection.execute(claims.insert().values(**values)).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
+
+    def claims(
+        self, *, sessions: Sequence[str] | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        if not (self._ready or self.has_table("claims")):
+            return []
+        query = claims.select().order_by(claims.c.id)
+        if sessions is not None:
+            query = query.where(claims.c.session_id.in_(list(sessions)))
+        if study is not None:
+            query = query.where(claims.c.study == study)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
 
     def _select(self, query: sa.Select[Any]) -> list[dict[str, Any]]:
         if not self._exists():

@@ -50,7 +50,8 @@ def penalized(model: nn.Module) -> list[torch.Tensor]:
 
 
 def penalty(exp: Experiment, weights: list[torch.Tensor]) -> torch.Tensor | None:
-    """L1 or L2 penalty on `weights` (see `penalized`), scaled by penalty_weight."""
+    """penalty_weight x the *sum* over `weights` (see `penalized`) of |w| (L1) or w**2 (L2):
+    not a mean over weights and no 1/2, so the weight's effect grows with the model's size."""
     if exp.penalty == "none":
         return None
     power = 1 if exp.penalty == "l1" else 2

@@ -21,7 +21,12 @@ from tqdm import tqdm
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.train.build import build_model, loss_fn, make_optimizer, penalized, penalty
-from ablab.train.metrics import classification_metrics, probabilities, time_to_accuracy
+from ablab.train.metrics import (
+    classification_metrics,
+    overfit_epoch,
+    probabilities,
+    time_to_accuracy,
+)
 from ablab.train.precision import (
     autocast,
     check_device_options,
@@ -227,6 +232,7 @@ def run_experiment(
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))
+    metrics["overfit_epoch"] = overfit_epoch(outcome.history)
     if outcome.pretrain is not None:
         metrics["pretrain"] = outcome.pretrain
     timings = {

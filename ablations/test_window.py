@@ -111,6 +111,10 @@ def test_real_sets_window_trend(claim_trend: TrendFixture, profile: str,
     """Reported (full profile): does accuracy rise with the window on each UEA set?"""
     if profile == "smoke":
         pytest.skip("the UEA sets run in the full profile only")
-    for source in base(profile, data_root(pytestconfig)):
+    try:
+        sources = base(profile, data_root(pytestconfig))
+    except DataUnavailable as error:
+        pytest.skip(str(error))
+    for source in sources:
         found = claim_trend([f"{source}-{w}" for w in WINDOWS])
         assert found.n >= 2, found.describe()

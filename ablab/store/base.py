@@ -39,6 +39,20 @@ class RunRow:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+@dataclass(frozen=True)
+class SessionManifest:
+    """What one named session collects: its settings, its units (a variant's seeds, or one
+    other test) with their node ids, and, when sharded, the shard count and each unit's shard.
+    The first process that names the session stores it; every later one must match it."""
+
+    session_id: str
+    settings: dict[str, Any]
+    units: dict[str, list[str]]
+    shards: int | None = None
+    plan: dict[str, int] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
 class RunStore(ABC):
     """Append-only rows; a row is there whole or not at all."""
 
@@ -69,6 +83,15 @@ class RunStore(ABC):
     @abstractmethod
     def sessions(self) -> list[str]:
         """Session ids, oldest first."""
+
+    @abstractmethod
+    def register(self, manifest: SessionManifest) -> SessionManifest:
+        """Store `manifest` unless its session has one; return the stored one (first wins,
+        also when several processes register at the same moment)."""
+
+    @abstractmethod
+    def manifest(self, session: str) -> SessionManifest | None:
+        """The manifest a named session registered, or None (unnamed, or an older ablab)."""
 
     @abstractmethod
     def close(self) -> None:

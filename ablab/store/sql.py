@@ -11,9 +11,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
 
-from ablab.store.base import RunRow, RunStore, StoreError
+from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
 SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
@@ -42,6 +48,16 @@ runs = sa.Table(
     sa.Column("data_fingerprint", sa.String(64), nullable=False),
     sa.Column("trial", sa.Integer),
     sa.Column("control", sa.String(256)),
+)
+# One row per named session (--ablab-session): its collection and shard plan (ablab.scale).
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("units", sa.JSON, nullable=False),
+    sa.Column("shards", sa.Integer),
+    sa.Column("plan", sa.JSON, nullable=False),
 )
 
 
@@ -117,7 +133,7 @@ class SqlStore(RunStore):
             metadata.create_all(self.engine, checkfirst=True)
         except DBAPIError:
             # Another process created it between our check and our CREATE.
-            if not sa.inspect(self.engine).has_table("runs"):
+            if not all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
                 raise
         self._add_missing_columns()
         self._ready = True
@@ -187,6 +203,25 @@ class SqlStore(RunStore):
         query = (sa.select(runs.c.session_id).group_by(runs.c.session_id)
                  .order_by(sa.func.min(runs.c.id)))
         return [row["session_id"] for row in self._select(query)]
+
+    def register(self, manifest: SessionManifest) -> SessionManifest:
+        self._ensure_table()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sessions.insert().values(**asdict(manifest)))
+        except IntegrityError:  # another process registered the session first: its one holds
+            pass
+        stored = self.manifest(manifest.session_id)
+        assert stored is not None
+        return stored
+
+    def manifest(self, session: str) -> SessionManifest | None:
+        if not (self._ready or self.has_table("sessions")):
+            return None
+        query = sessions.select().where(sessions.c.session_id == session)
+        with self.engine.connect() as connection:
+            found = connection.execute(query).first()
+        return None if found is None else SessionManifest(**found._mapping)
 
     def close(self) -> None:
         self.engine.dispose()

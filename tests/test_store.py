@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ablab.store import RunRow, SqlStore, StoreError, open_store
+from ablab.store import RunRow, SessionManifest, SqlStore, StoreError, open_store
 from ablab.store.sql import runs
 from tests.conftest import REPO, postgres_url
 
@@ -169,3 +169,16 @@ def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> 
         store.append(make_row(session, 2, trial=0))
         _, rows = session_rows(store, session)
     assert [r["seed"] for r in rows] == [1]
+
+
+def test_the_first_manifest_of_a_session_wins(store: SqlStore, session: str) -> None:
+    assert store.manifest(session) is None
+    first = SessionManifest(session_id=session, settings={"profile": "smoke", "seeds": 2},
+                            units={"init/mlp-he": ["a[seed0]", "a[seed1]"]}, shards=2,
+                            plan={"init/mlp-he": 2})
+    stored = store.register(first)
+    again = store.register(dataclasses.replace(first, shards=3, plan={"init/mlp-he": 1}))
+    for got in (stored, again, store.manifest(session)):
+        assert got is not None
+        assert (got.settings, got.units, got.shards, got.plan) == (
+            first.settings, first.units, 2, {"init/mlp-he": 2})

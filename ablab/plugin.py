@@ -125,6 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
         store=store,
         device=device,
         session_id=session_id,
+        named=named is not None,
         profile=config.getoption("ablab_profile"),
         data_root=Path(data) if data else default_root(),
         download=config.getoption("ablab_download"),

@@ -8,6 +8,7 @@ Slow (minutes on 2 cores): `pytest tests/test_cluster.py -s` prints the figures.
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -46,7 +47,7 @@ def _shard_tests(db: str, session: str, shard: int) -> set[str]:
             for n in ids}
 
 
-def _kill_after_first_row(process: object, db: str, session: str, shard: int) -> int:
+def _kill_after_first_row(process: subprocess.Popen[str], db: str, session: str, shard: int) -> int:
     """SIGKILL the shard once it has written a row of its own; how many it had written."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -57,8 +58,9 @@ def _kill_after_first_row(process: object, db: str, session: str, shard: int) ->
             continue  # not registered yet
         written = {r["node_id"] for r in _rows(db, session)} & mine
         if written:
-            process.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
-            process.wait()  # type: ignore[attr-defined]
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            process.stdout.close()
             return len({r["node_id"] for r in _rows(db, session)} & mine)
     pytest.fail("the shard to kill wrote no row in 10 minutes")
 

@@ -114,6 +114,10 @@ def test_two_shards_train_every_cell_once_and_the_gather_trains_none(tmp_path: P
     assert "5 passed" in gather.stdout  # 4 reused cells and the claim
     assert len(_node_ids(db)) == 4
 
+    elsewhere = pytest_in(tmp_path, *common[:-1], "n2", "--ablab-reuse")
+    assert elsewhere.returncode == 0, elsewhere.stdout + elsewhere.stderr
+    assert len(_node_ids(db)) == 8, "a named session reused another session's rows"
+
     other = pytest_in(tmp_path, *common, "-k", "he")
     assert other.returncode == 4
     assert other.stderr.startswith("ERROR: --ablab-session n1: this collection differs from the "

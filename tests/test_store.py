@@ -79,6 +79,16 @@ def test_find_returns_the_newest_row_of_a_key(store: SqlStore, session: str) -> 
     assert store.find(uuid.uuid4().hex) is None
 
 
+def test_find_in_a_session_ignores_the_others(store: SqlStore, session: str) -> None:
+    key = uuid.uuid4().hex
+    store.append(make_row(session, 1, key=key, status="ok"))
+    store.append(make_row(f"{session}-later", 2, key=key, status="diverged"))
+    found = store.find(key, session=session)
+    assert found is not None
+    assert found["status"] == "ok"
+    assert store.find(key, session=f"{session}-other") is None
+
+
 def test_rows_filter_by_session_and_study(store: SqlStore, session: str) -> None:
     other = session + "-other"
     store.append(make_row(session, 1))

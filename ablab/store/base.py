@@ -67,8 +67,8 @@ class RunStore(ABC):
         """Store one row atomically; returns its id."""
 
     @abstractmethod
-    def find(self, key: str) -> dict[str, Any] | None:
-        """The newest row whose experiment key is `key`, or None."""
+    def find(self, key: str, *, session: str | None = None) -> dict[str, Any] | None:
+        """The newest row whose experiment key is `key` (of that session if given), or None."""
 
     @abstractmethod
     def rows(

@@ -184,9 +184,11 @@ class SqlStore(RunStore):
             return False
         return sa.inspect(self.engine).has_table(name)
 
-    def find(self, key: str) -> dict[str, Any] | None:
-        found = self._select(runs.select().where(runs.c.key == key).order_by(runs.c.id.desc())
-                             .limit(1))
+    def find(self, key: str, *, session: str | None = None) -> dict[str, Any] | None:
+        query = runs.select().where(runs.c.key == key)
+        if session is not None:
+            query = query.where(runs.c.session_id == session)
+        found = self._select(query.order_by(runs.c.id.desc()).limit(1))
         return found[0] if found else None
 
     def rows(

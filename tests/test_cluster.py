@@ -47,7 +47,9 @@ def _shard_tests(db: str, session: str, shard: int) -> set[str]:
             for n in ids}
 
 
-def _kill_after_first_row(process: subprocess.Popen[str], db: str, session: str, shard: int) -> int:
+def _kill_after_first_row(
+    process: subprocess.Popen[str], db: str, session: str, shard: int
+) -> int:
     """SIGKILL the shard once it has written a row of its own; how many it had written."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:

@@ -62,7 +62,8 @@ def _kill_after_first_row(
         if written:
             process.send_signal(signal.SIGKILL)
             process.wait()
-            process.stdout.close()
+            if process.stdout is not None:
+                process.stdout.close()
             return len({r["node_id"] for r in _rows(db, session)} & mine)
     pytest.fail("the shard to kill wrote no row in 10 minutes")
 

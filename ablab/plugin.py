@@ -23,6 +23,7 @@ from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
 from ablab.store import StoreError, open_store
 from ablab.terminal import SummaryReporter
 from ablab.train.devices import resolve_device
+from ablab.train.slots import pin_worker
 
 MODELS_DIR = Path("results/models")
 
@@ -113,6 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
     config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
+    pin_worker(os.environ)  # before CUDA starts: this worker's GPU or MIG slice
     device = _device(config.getoption("ablab_device"))
     named, shard = _named_session(config)
     session_id = workerinput.get("ablab_session") or named or new_session_id()

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,19 @@ def _kill_after_first_row(
     pytest.fail("the shard to kill wrote no row in 10 minutes")
 
 
+def _wall_seconds(shards: dict[int, subprocess.Popen[str]], began: float) -> dict[int, float]:
+    """Each shard's seconds from the common start to its own end (each must pass); one thread
+    per shard reads its output, so none blocks on a full pipe."""
+
+    def ended(process: subprocess.Popen[str]) -> float:
+        finish(process)
+        return time.monotonic() - began
+
+    with ThreadPoolExecutor(len(shards)) as pool:
+        futures = {i: pool.submit(ended, process) for i, process in shards.items()}
+        return {i: future.result() for i, future in futures.items()}
+
+
 def _tables(rows: list[dict[str, object]]) -> dict[str, list[str]]:
     return {name: without_columns(summary_markdown(summary), TIMING_COLUMNS)
             for name, _, summary in studies(rows)}
@@ -87,10 +101,7 @@ def test_three_shards_then_gather_equal_one_machine(pg_url: str, tmp_path: Path)
         shards = {i: start(folders[i - 1], db, "--ablab-session", "night", "--ablab-shard",
                            f"{i}/{SHARDS}") for i in range(1, SHARDS + 1)}
         before_rerun = _kill_after_first_row(shards.pop(2), db, "night", 2)
-        seconds = {}
-        for i, process in shards.items():
-            finish(process)
-            seconds[i] = time.monotonic() - began
+        seconds = _wall_seconds(shards, began)
         second = _shard_tests(db, "night", 2)
         assert 0 < before_rerun < len(second), "shard 2 was not killed mid-run"
         rerun_began = time.monotonic()

@@ -26,7 +26,7 @@ def majority_share(result: RunResult) -> float:
 
 def summary(result: RunResult) -> str:
     """One line with what a reader needs to judge a failed check."""
-    return (f"status={result.status} accuracy={result.test_accuracy:.3f} "
+    return (f"status={result.status} accuracy={result.accuracy:.3f} "
             f"macro_f1={result.macro_f1:.3f} chance={majority_share(result):.3f} "
             f"final_train_loss={result.final_train_loss:.4g}")
 
@@ -46,7 +46,7 @@ def check_learned(result: RunResult, margin: float) -> None:
     _require(result.status == "ok",
              f"a cell expected to learn collapsed onto one class: {summary(result)}")
     chance = majority_share(result)
-    _require(result.test_accuracy > chance + margin,
+    _require(result.accuracy > chance + margin,
              f"accuracy not above chance + {margin}: {summary(result)}")
 
 
@@ -54,7 +54,7 @@ def check_at_chance(result: RunResult, margin: float) -> None:
     """A cell expected NOT to learn (e.g. zero init) stays within `margin` of chance and is
     flagged collapsed."""
     chance = majority_share(result)
-    _require(result.test_accuracy <= chance + margin,
+    _require(result.accuracy <= chance + margin,
              f"expected chance-level accuracy, it learned: {summary(result)}")
     _require(result.status == "collapsed",
              f"expected the collapse flag on a chance-level cell: {summary(result)}")

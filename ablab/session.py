@@ -26,6 +26,9 @@ from ablab.store.environment import environment
 from ablab.train.artifacts import ArtifactCapture
 from ablab.train.loop import EpochCallback, run_experiment
 
+CUDA_OPTIONS = ("amp", "tf32", "channels_last")
+SETTING_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Experiment)
+                    if f.metadata.get("setting")}
 DATA_CACHE_SIZE = 4  # datasets kept in memory per process: cells of a study share splits
 
 
@@ -69,11 +72,28 @@ class Session:
     channels_last: bool = False
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
 
+    def settings(self) -> dict[str, Any]:
+        """What this session decides for every cell: device, profile, CUDA speed options."""
+        return {"device": str(self.device), "profile": self.profile, "amp": self.amp,
+                "tf32": self.tf32, "channels_last": self.channels_last}
+
     def prepare(self, exp: Experiment) -> Experiment:
-        """The experiment as this session runs it: its device, profile and speed options."""
-        options: dict[str, Any] = {"amp": self.amp} if self.amp != "none" else {}
-        options.update({name: True for name in ("tf32", "channels_last") if getattr(self, name)})
-        return dataclasses.replace(exp, device=str(self.device), profile=self.profile, **options)
+        """The experiment as this session runs it, with the session's settings. A setting the
+        experiment itself wrote (not its default) that differs from the session's is an error:
+        the session never overwrites it silently. The CUDA speed options are the exception in
+        one direction: when the session leaves one off, a study's own choice stands."""
+        settings = self.settings()
+        for name, value in list(settings.items()):
+            own, default = getattr(exp, name), SETTING_DEFAULTS[name]
+            if own == default or own == value or _same_device(name, own, value):
+                continue
+            if name in CUDA_OPTIONS and value == default:
+                settings[name] = own  # the session leaves it off: the study's choice stands
+                continue
+            option = f"--ablab-{name.replace('_', '-')}"
+            raise ValueError(f"{name}={own!r} is a session setting (this session: {value!r}); "
+                             f"set it with {option}, not in the Experiment")
+        return dataclasses.replace(exp, **settings)
 
     def data(self, exp: Experiment) -> TensorData:
         """The cell's dataset on the session's device, from a small per-process cache."""
@@ -97,7 +117,9 @@ class Session:
         key = exp.key(data.fingerprint)
         if self.reuse:
             stored = self.store.find(key, session=self.session_id if self.named else None)
-            if stored is not None:
+            # the same cell run another way (a CPU row in a GPU session, bf16 in fp32) is not
+            # a result of this one: train it
+            if stored is not None and same_settings(stored, self.settings()):
                 return result_from_row(stored)
         capture = ArtifactCapture(artifacts, data) if artifacts else None
         result = run_experiment(exp, data, on_epoch=on_epoch,
@@ -119,6 +141,7 @@ class Session:
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
             timings=result.timings, environment=environment(self.device),
+            settings={**exp.settings(), "threads": torch.get_num_threads()},
             data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
 
@@ -130,11 +153,26 @@ class Session:
             torch.save(result.model.state_dict(), partial)
 
 
-def result_from_row(row: dict[str, Any]) -> RunResult:
+def _same_device(name: str, own: Any, session: Any) -> bool:
+    """`cuda` in a study matches the session's `cuda:1` (xdist workers take GPU i mod n)."""
+    return name == "device" and own == str(session).partition(":")[0]
+
+
+def same_settings(row: RunRow, settings: dict[str, Any]) -> bool:
+    """Whether a stored row ran with these settings (the device's type, not its index, and not
+    the profile, which changes which cells run, not how one runs)."""
+    return _how(Experiment.from_dict(row.experiment).settings()) == _how(settings)
+
+
+def _how(settings: dict[str, Any]) -> tuple[Any, ...]:
+    return (str(settings["device"]).partition(":")[0], *(settings[n] for n in CUDA_OPTIONS))
+
+
+def result_from_row(row: RunRow) -> RunResult:
     """A stored row as a RunResult, marked reused."""
     return RunResult(
-        experiment=Experiment.from_dict(row["experiment"]), key=row["key"],
-        status=row["status"], metrics=row["metrics"],
-        history=[EpochRecord(**h) for h in row["history"]], timings=row["timings"],
-        data_fingerprint=row["data_fingerprint"], reused=True,
+        experiment=Experiment.from_dict(row.experiment), key=row.key,
+        status=row.status, metrics=row.metrics,
+        history=[EpochRecord(**h) for h in row.history], timings=row.timings,
+        data_fingerprint=row.data_fingerprint, reused=True,
     )

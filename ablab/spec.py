@@ -22,6 +22,10 @@ STATUSES = ("ok", "diverged", "collapsed")
 # Marks the fields that decide a cell's tensors (ablab.data.loading reads these and no others):
 # cells equal on them share one loaded dataset (Experiment.data_identity).
 DATA = {"data": True}
+# Marks the session's settings: where and how a cell runs, not what it is. They are recorded in
+# the row (RunRow.settings) but are not part of its key, so the same cell has one identity on a
+# CPU and on a GPU, in the smoke and in the full profile, with or without bf16.
+SETTING = {"setting": True}
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -76,11 +80,11 @@ class Experiment:
     patience: int | None = None
     target_accuracy: float | None = None
     seed: int = field(default=0, metadata=DATA)  # splits, shuffling and init
-    device: str = "auto"
-    amp: str = "none"
-    tf32: bool = False
-    channels_last: bool = False
-    profile: str = "smoke"
+    device: str = field(default="auto", metadata=SETTING)
+    amp: str = field(default="none", metadata=SETTING)
+    tf32: bool = field(default=False, metadata=SETTING)
+    channels_last: bool = field(default=False, metadata=SETTING)
+    profile: str = field(default="smoke", metadata=SETTING)
 
     def __post_init__(self) -> None:
         __tracebackhide__ = True
@@ -134,8 +138,14 @@ class Experiment:
         return _canonical({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                            if f.metadata.get("data")})
 
+    def settings(self) -> dict[str, Any]:
+        """The fields marked SETTING: how and where the cell runs (recorded, not identity)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.metadata.get("setting")}
+
     def key(self, data_fingerprint: str) -> str:
-        """Stable identity of this cell: canonical JSON of all fields plus the data fingerprint."""
+        """Stable identity of this cell: canonical JSON of its own knobs (every field but the
+        session settings) plus the data fingerprint."""
         return _digest({"experiment": self._identity(), "data": data_fingerprint})
 
     def cell_key(self, data_fingerprint: str) -> str:
@@ -145,11 +155,9 @@ class Experiment:
         return _digest({"experiment": fields, "data": data_fingerprint})
 
     def _identity(self) -> dict[str, Any]:
-        """The fields that make a cell. The GPU index is not one: pytest-xdist workers take
-        GPU i modulo the count, so the same cell lands on cuda:0 one night and cuda:1 the next."""
-        fields = self.as_dict()
-        fields["device"] = self.device.partition(":")[0]
-        return fields
+        """The fields that make a cell: all but the settings (device, profile, CUDA options)."""
+        return {name: value for name, value in self.as_dict().items()
+                if name not in self.settings()}
 
     @classmethod
     def from_dict(cls, fields: dict[str, Any]) -> Experiment:
@@ -192,7 +200,7 @@ class RunResult:
     model: nn.Module | None = field(default=None, repr=False, compare=False)
 
     @property
-    def test_accuracy(self) -> float:
+    def accuracy(self) -> float:
         return float(self.metrics["accuracy"])
 
     @property

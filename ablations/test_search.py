@@ -17,6 +17,7 @@ from ablab.search.backend import MEDIAN_WARMUP_EPOCHS, open_storage
 from ablab.search.runner import SearchOptions, create_study, run_search, search_base
 from ablab.search.spec import get_search
 from ablab.session import Session
+from ablab.store.base import RunRow
 
 pytestmark = pytest.mark.search
 
@@ -54,9 +55,9 @@ def _study_name(ablab_session: Session, label: str) -> str:
     return f"{SEARCH}-{label}-{ablab_session.session_id}-{uuid.uuid4().hex[:6]}"
 
 
-def _trial_rows(ablab_session: Session, study: str) -> dict[int, dict[str, object]]:
+def _trial_rows(ablab_session: Session, study: str) -> dict[int, RunRow]:
     rows = ablab_session.store.rows(session=ablab_session.session_id, study=study)
-    by_trial = {int(str(r["trial"])): r for r in rows}
+    by_trial = {int(str(r.trial)): r for r in rows}
     assert len(by_trial) == len(rows), "two rows for one trial"
     return by_trial
 
@@ -86,8 +87,8 @@ def test_mlp_search_finds_a_good_mlp(
     complete = {t.number: t for t in study.trials if t.state == TrialState.COMPLETE}
     assert set(rows) == set(complete), "every finished trial, and only those, is a row"
     for number, trial in complete.items():
-        assert rows[number]["params"] == trial.params
-        assert rows[number]["test_accuracy"] == pytest.approx(trial.user_attrs["test_accuracy"])
+        assert rows[number].params == trial.params
+        assert rows[number].metrics["accuracy"] == pytest.approx(trial.user_attrs["accuracy"])
     epochs = _epochs(ablab_session)
     for trial in study.trials:
         if trial.state == TrialState.PRUNED:  # stopped early, on the pruner's word
@@ -95,7 +96,7 @@ def test_mlp_search_finds_a_good_mlp(
     chance = _chance(ablab_session)
     assert study.best_value > chance + 0.5
     best_row = rows[study.best_trial.number]
-    assert float(str(best_row["test_accuracy"])) > chance + 0.5
+    assert float(best_row.metrics["accuracy"]) > chance + 0.5
 
 
 def test_median_pruner_stops_a_bad_trial(ablab_session: Session, storage: RDBStorage) -> None:

@@ -94,7 +94,7 @@ def test_capture_leaves_training_unchanged() -> None:
         return [(h.train_loss, h.val_loss, h.val_accuracy) for h in history]
 
     assert untimed(captured.history) == untimed(plain.history)
-    assert captured.test_accuracy == plain.test_accuracy
+    assert captured.accuracy == plain.accuracy
     assert "embeddings_first" in capture.arrays
 
 
@@ -108,10 +108,10 @@ def test_session_records_the_artifact_path_in_metrics(tmp_path: Path) -> None:
     assert store.rows() == []  # rejected before training: nothing recorded
     result = session.run(exp, cell, artifacts=("predictions",))
     [row] = store.rows()
-    record = row["metrics"]["artifacts"]
+    record = row.metrics["artifacts"]
     assert record["names"] == ["predictions"]
     path = Path(record["path"])
     assert path == tmp_path / "artifacts" / session.session_id / f"{result.key}.npz"
-    n_test = int(np.sum(row["metrics"]["confusion_matrix"]))
+    n_test = int(np.sum(row.metrics["confusion_matrix"]))
     assert load_artifacts(record)["probs"].shape == (n_test, 10)
     store.close()

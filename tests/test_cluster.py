@@ -20,7 +20,7 @@ from ablab.gate.compare import compare_frames
 from ablab.gate.export import read_table, session_frame
 from ablab.gate.verdicts import Thresholds
 from ablab.report.markdown import studies, summary_markdown
-from ablab.store import open_store
+from ablab.store import RunRow, open_store
 from tests.cluster import (
     claim_lines,
     finish,
@@ -35,7 +35,7 @@ SHARDS = 3
 TIMING_COLUMNS = ("s to target", "samples/s")  # wall-clock figures differ between runs
 
 
-def _rows(db: str, session: str) -> list[dict[str, object]]:
+def _rows(db: str, session: str) -> list[RunRow]:
     with open_store(db) as store:
         return store.rows(session=session)
 
@@ -59,13 +59,13 @@ def _kill_after_first_row(
             mine = _shard_tests(db, session, shard)
         except AssertionError:
             continue  # not registered yet
-        written = {r["node_id"] for r in _rows(db, session)} & mine
+        written = {r.node_id for r in _rows(db, session)} & mine
         if written:
             process.send_signal(signal.SIGKILL)
             process.wait()
             if process.stdout is not None:
                 process.stdout.close()
-            return len({r["node_id"] for r in _rows(db, session)} & mine)
+            return len({r.node_id for r in _rows(db, session)} & mine)
     pytest.fail("the shard to kill wrote no row in 10 minutes")
 
 
@@ -82,7 +82,7 @@ def _wall_seconds(shards: dict[int, subprocess.Popen[str]], began: float) -> dic
         return {i: future.result() for i, future in futures.items()}
 
 
-def _tables(rows: list[dict[str, object]]) -> dict[str, list[str]]:
+def _tables(rows: list[RunRow]) -> dict[str, list[str]]:
     return {name: without_columns(summary_markdown(summary), TIMING_COLUMNS)
             for name, _, summary in studies(rows)}
 
@@ -109,11 +109,11 @@ def test_three_shards_then_gather_equal_one_machine(pg_url: str, tmp_path: Path)
                      f"2/{SHARDS}", "--ablab-reuse"))
         seconds[2] = time.monotonic() - rerun_began
         rows = _rows(db, "night")
-        trained = Counter(r["node_id"] for r in rows)
+        trained = Counter(r.node_id for r in rows)
         expected = set().union(*(_shard_tests(db, "night", i) for i in range(1, SHARDS + 1)))
         assert set(trained) == expected, "a cell was lost"
         assert max(trained.values()) == 1, "a cell was trained twice"
-        rerun_rows = sum(1 for r in rows if r["node_id"] in second) - before_rerun
+        rerun_rows = sum(1 for r in rows if r.node_id in second) - before_rerun
         assert rerun_rows == len(second) - before_rerun  # only the killed shard's missing cells
 
         gather_began = time.monotonic()

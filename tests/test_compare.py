@@ -75,11 +75,11 @@ def compare(*args: str) -> int:
 def test_export_has_one_column_per_field(recorded: Recorded) -> None:
     frame = pd.read_csv(recorded.baseline)
     assert len(frame) == len(VARIANTS) * len(SEEDS)
-    for column in ("study", "variant", "seed", "key", "cell_key", "status", "test_accuracy",
-                   "f1_macro", "roc_auc", "test_loss", "samples_per_second", "train_seconds",
+    for column in ("study", "variant", "seed", "key", "cell_key", "status", "accuracy",
+                   "f1_macro", "roc_auc", "loss", "samples_per_second", "train_seconds",
                    "epochs_to_target", "seconds_to_target", "amp", "tf32", "channels_last"):
         assert column in frame.columns, column
-    assert frame["test_accuracy"].between(0.5, 1).all()
+    assert frame["accuracy"].between(0.5, 1).all()
     # seeds of one variant share a cell_key but not a key
     assert frame.groupby("variant")["cell_key"].nunique().eq(1).all()
     assert frame["key"].nunique() == len(frame)
@@ -90,7 +90,7 @@ def test_parquet_export_matches_csv(recorded: Recorded, tmp_path: Path) -> None:
     assert main(["export", "--db", recorded.url, "--session", "first", "--out", str(out)]) == 0
     parquet, csv = pd.read_parquet(out), pd.read_csv(recorded.baseline)
     assert list(parquet.columns) == list(csv.columns)
-    assert parquet["test_accuracy"].tolist() == csv["test_accuracy"].tolist()
+    assert parquet["accuracy"].tolist() == csv["accuracy"].tolist()
 
 
 def test_same_session_passes(recorded: Recorded, capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,7 +106,7 @@ def test_raised_baseline_fails_and_names_the_cell(
     recorded: Recorded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     frame = pd.read_csv(recorded.baseline)
-    frame.loc[frame["variant"] == "wide", "test_accuracy"] += 0.05
+    frame.loc[frame["variant"] == "wide", "accuracy"] += 0.05
     raised = tmp_path / "raised.csv"
     frame.to_csv(raised, index=False)
     code = compare("--baseline", str(raised), "--db", recorded.url, "--session", "first")
@@ -116,7 +116,7 @@ def test_raised_baseline_fails_and_names_the_cell(
     failing = [line for line in out.splitlines() if "REGRESSED" in line]
     assert len(failing) == 1
     assert "| wide " in failing[0]
-    assert "test_accuracy" in failing[0]
+    assert "accuracy" in failing[0]
 
 
 def test_rerun_with_same_seeds_is_identical_and_passes(
@@ -125,8 +125,8 @@ def test_rerun_with_same_seeds_is_identical_and_passes(
     """Noise alone never fires the gate: on the CPU the same seeds give the same accuracies."""
     run_session(recorded.url, "again")
     store = open_store(recorded.url)
-    first = {(r["variant"], r["seed"]): r["test_accuracy"] for r in store.rows(session="first")}
-    again = {(r["variant"], r["seed"]): r["test_accuracy"] for r in store.rows(session="again")}
+    first = {(r.variant, r.seed): r.metrics["accuracy"] for r in store.rows(session="first")}
+    again = {(r.variant, r.seed): r.metrics["accuracy"] for r in store.rows(session="again")}
     store.close()
     assert first == again
     code = compare("--baseline", str(recorded.baseline), "--db", recorded.url)  # newest session

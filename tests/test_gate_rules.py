@@ -82,7 +82,7 @@ def test_speed_uses_a_ratio() -> None:
 def frame(accuracy: list[float], samples_per_second: list[float]) -> pd.DataFrame:
     n = len(accuracy)
     return pd.DataFrame({"study": ["s"] * n, "variant": ["v"] * n, "cell_key": ["c"] * n,
-                         "seed": range(n), "status": ["ok"] * n, "test_accuracy": accuracy,
+                         "seed": range(n), "status": ["ok"] * n, "accuracy": accuracy,
                          "samples_per_second": samples_per_second})
 
 

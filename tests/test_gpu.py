@@ -20,6 +20,7 @@ from ablab.gate.export import flatten
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
 from ablab.store import open_store
+from ablab.store.base import RunRow
 from ablab.train.devices import gpu_index, resolve_device
 from ablab.train.loop import _train, predict_logits, run_experiment
 from ablab.train.precision import check_device_options
@@ -58,14 +59,16 @@ def test_amp_values_are_checked() -> None:
         Experiment(amp="fp16")
 
 
-def test_options_are_part_of_the_key_but_the_gpu_index_is_not() -> None:
+def test_settings_are_not_part_of_the_key() -> None:
+    """Device, GPU index, profile and the CUDA speed options say how a cell runs, not what it
+    is: one cell has one key on a CPU and a GPU, in either profile, with or without bf16."""
     plain = Experiment(device="cuda:0")
-    options: list[dict[str, Any]] = [{"amp": "bf16"}, {"tf32": True}, {"channels_last": True}]
-    keys = {plain.key("f"), *(dataclasses.replace(plain, **o).key("f") for o in options)}
-    assert len(keys) == 4
-    assert dataclasses.replace(plain, device="cuda:1").key("f") == plain.key("f")
-    assert dataclasses.replace(plain, device="cuda:1").cell_key("f") == plain.cell_key("f")
-    assert dataclasses.replace(plain, device="cpu").key("f") != plain.key("f")
+    settings: list[dict[str, Any]] = [{"amp": "bf16"}, {"tf32": True}, {"channels_last": True},
+                                      {"device": "cuda:1"}, {"device": "cpu"},
+                                      {"profile": "full"}]
+    for changed in (dataclasses.replace(plain, **s) for s in settings):
+        assert (changed.key("f"), changed.cell_key("f")) == (plain.key("f"), plain.cell_key("f"))
+    assert dataclasses.replace(plain, lr=0.01).key("f") != plain.key("f")
 
 
 def test_session_options_are_recorded_in_rows(tmp_path: Path) -> None:
@@ -81,7 +84,7 @@ def test_session_options_are_recorded_in_rows(tmp_path: Path) -> None:
     row = {"session_id": "s", "study": "s", "variant": "v", "seed": 0, "key": "k",
            "cell_key": "c", "status": "ok", "experiment": exp.as_dict(), "environment": {},
            "metrics": {"accuracy": 0.5}, "timings": {}}
-    flat = flatten(row)
+    flat = flatten(RunRow.from_stored(row))
     assert (flat["device"], flat["amp"], flat["tf32"], flat["channels_last"]) == (
         "cuda", "bf16", True, True)
     store.close()
@@ -146,7 +149,7 @@ def test_bf16_tf32_channels_last_train_on_cuda(model: str) -> None:
     saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     result = run_experiment(exp, data)
     assert result.status == "ok"
-    assert result.test_accuracy > 0.5
+    assert result.accuracy > 0.5
     assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == saved
     assert result.model is not None
     if model == "cnn":
@@ -154,7 +157,7 @@ def test_bf16_tf32_channels_last_train_on_cuda(model: str) -> None:
         assert conv.weight.is_contiguous(memory_format=torch.channels_last)
     plain = run_experiment(dataclasses.replace(exp, amp="none", tf32=False,
                                                channels_last=False), data)
-    assert abs(plain.test_accuracy - result.test_accuracy) < 0.1  # same cell, other numerics
+    assert abs(plain.accuracy - result.accuracy) < 0.1  # same cell, other numerics
 
 
 @pytest.mark.gpu
@@ -163,7 +166,7 @@ def test_session_records_cuda_options(tmp_path: Path) -> None:
     session = Session(store=store, device=resolve_device("auto"), amp="bf16", tf32=True)
     session.run(Experiment(dataset="digits", epochs=2), CellInfo(study="gpu", variant="mlp"))
     (row,) = store.rows()
-    assert row["experiment"]["amp"] == "bf16"
-    assert row["experiment"]["tf32"] is True
-    assert row["environment"]["device"].startswith("cuda")
+    assert row.experiment["amp"] == "bf16"
+    assert row.experiment["tf32"] is True
+    assert row.environment["device"].startswith("cuda")
     store.close()

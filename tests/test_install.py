@@ -95,7 +95,7 @@ leaked = sorted({"torchvision", "models", "datasets", "searches"} & set(sys.modu
 result = ablab.run_experiment(exp, ablab.load_data(exp))
 print(f"file={ablab.__file__}")
 print(f"leaked={leaked}")
-print(f"status={result.status} test_accuracy={result.test_accuracy:.3f}")
+print(f"status={result.status} accuracy={result.accuracy:.3f}")
 '''
 
 
@@ -172,4 +172,4 @@ def test_a_script_elsewhere_registers_builds_and_trains(venv: Path, tmp_path: Pa
     assert Path(lines["file"]).is_relative_to(venv.parent.parent)
     assert lines["leaked"] == "[]"
     assert lines["status"] == "ok"
-    assert float(lines["test_accuracy"]) > 0.5
+    assert float(lines["accuracy"]) > 0.5

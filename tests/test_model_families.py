@@ -40,7 +40,7 @@ def test_ae_classifier_pretrains_then_classifies() -> None:
     mean_image = data.x_train.mean(0, keepdim=True).expand_as(originals)
     error = nn.functional.mse_loss(images, originals)
     assert error < nn.functional.mse_loss(mean_image, originals)
-    assert result.test_accuracy > 0.5
+    assert result.accuracy > 0.5
 
 
 def test_ae_classifier_freeze_keeps_the_pretrained_encoder() -> None:
@@ -70,7 +70,7 @@ def test_sklearn_mlp_history_is_its_loss_curve_and_early_stopping_restores() -> 
     assert isinstance(model, SklearnMLP)
     curve = model.estimator.loss_curve_
     assert [h.train_loss for h in result.history] == pytest.approx(curve)
-    assert result.test_accuracy > 0.8
+    assert result.accuracy > 0.8
     # the best-weights copy is the estimator itself (it rides in state_dict's extra state)
     state = model.state_dict()
     clone = MODELS.get("sklearn_mlp")(input_shape=(1, 8, 8), num_classes=10, hidden=(32,))

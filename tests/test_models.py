@@ -110,7 +110,7 @@ def test_trains_one_smoke_epoch(name: str) -> None:
     assert result.status in ("ok", "collapsed")
     assert len(result.history) == 1
     assert result.history[0].samples_seen == TRAIN_SAMPLES
-    assert 0.0 <= result.test_accuracy <= 1.0
+    assert 0.0 <= result.accuracy <= 1.0
 
 
 def test_lstm_rejects_images() -> None:

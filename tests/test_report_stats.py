@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -9,12 +10,13 @@ import pytest
 
 from ablab.report.markdown import summary_markdown
 from ablab.stats.seeds import control_variant, mean_ci, rows_frame, study_summary
+from ablab.store.base import RunRow
 from tests.report_rows import row, study_rows
 
 BASE = [0.80, 0.82, 0.79, 0.81, 0.83]
 
 
-def summary_of(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def summary_of(rows: list[RunRow]) -> dict[str, dict[str, Any]]:
     table = study_summary(rows_frame(rows))
     return {str(line["variant"]): dict(line) for _, line in table.iterrows()}
 
@@ -67,7 +69,8 @@ def test_control_is_declared_else_first_row() -> None:
     unknown = study_rows({"b": [0.0] * 3}, BASE[:3], control="not-run")
     assert control_variant(rows_frame(unknown)) == "ctl"
     # Rows written before the control column kept it in params.
-    legacy = [{**r, "control": None, "params": {"_control": "b"}} for r in rows]
+    legacy = [RunRow.from_stored({**dataclasses.asdict(r), "control": None,
+                                  "params": {"_control": "b"}}) for r in rows]
     assert control_variant(rows_frame(legacy)) == "b"
 
 

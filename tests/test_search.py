@@ -12,7 +12,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import optuna
 import pytest
@@ -25,6 +24,7 @@ from ablab.search.runner import apply_overrides, create_study, variant_name
 from ablab.search.spec import SEARCHES
 from ablab.spec import Experiment
 from ablab.store import open_store
+from ablab.store.base import RunRow
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = {"x": FloatDistribution(0.0, 1.0), "c": CategoricalDistribution(["a", "b", "c", "d"])}
@@ -136,7 +136,7 @@ def _trials(url: str, name: str) -> list[FrozenTrial]:
         storage.engine.dispose()
 
 
-def _rows(url: str, study: str) -> list[dict[str, Any]]:
+def _rows(url: str, study: str) -> list[RunRow]:
     with open_store(url) as store:
         return store.rows(study=study)
 
@@ -166,8 +166,8 @@ def test_two_workers_share_one_study(pg_url: str) -> None:
     workers_seen = {t.user_attrs["worker"] for t in trials}
     assert len(workers_seen) == 2, workers_seen  # both processes ran trials of this study
     rows = _rows(pg_url, name)
-    assert sorted(r["trial"] for r in rows) == list(range(8))
-    assert len({r["session_id"] for r in rows}) == 2
+    assert sorted(r.trial for r in rows if r.trial is not None) == list(range(8))
+    assert len({r.session_id for r in rows}) == 2
     params = {tuple(sorted(t.params.items())) for t in trials}
     assert len(params) == 8  # the two workers did not train the same configurations
 
@@ -210,5 +210,5 @@ def test_killed_worker_trial_is_failed_and_retried(pg_url: str) -> None:
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     rows = _rows(pg_url, name)
     complete = {t.number for t in trials if t.state == TrialState.COMPLETE}
-    assert {r["trial"] for r in rows} == complete
-    assert number not in {r["trial"] for r in rows}
+    assert {r.trial for r in rows} == complete
+    assert number not in {r.trial for r in rows}

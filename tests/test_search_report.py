@@ -69,12 +69,12 @@ def test_best_trials_table_is_sorted_and_joined_to_rows(
     assert [int(cells[1]) for cells in table] == sorted(
         (t.number for t in study.trials), key=lambda n: -(study.trials[n].value or 0.0))
     with open_store(url) as store:
-        rows = {r["trial"]: r for r in store.rows(study="report-test")}
+        rows = {r.trial: r for r in store.rows(study="report-test")}
     for cells in table:
         trial = study.trials[int(cells[1])]
         assert trial.state == TrialState.COMPLETE
         assert float(cells[2]) == pytest.approx(trial.value, abs=5e-5)
-        assert float(cells[3]) == pytest.approx(rows[trial.number]["test_accuracy"], abs=5e-5)
+        assert float(cells[3]) == pytest.approx(rows[trial.number].metrics["accuracy"], abs=5e-5)
 
 
 def test_figures_are_written_and_linked(

@@ -60,13 +60,15 @@ def test_append_then_read_back_unchanged(store: SqlStore, session: str) -> None:
     row = make_row(session, 7)
     row_id = store.append(row)
     (stored,) = store.rows(session=session)
-    assert stored["id"] == row_id
+    assert stored.id == row_id
     for field in ("study", "node_id", "variant", "params", "seed", "experiment", "key",
                   "status", "history", "timings", "environment", "control"):
-        assert stored[field] == getattr(row, field), field
-    assert stored["metrics"]["accuracy"] == pytest.approx(0.507)
-    assert stored["metrics"]["roc_auc"] is None  # JSON has no NaN
-    assert stored["test_accuracy"] == pytest.approx(0.507)
+        assert getattr(stored, field) == getattr(row, field), field
+    assert stored.metrics["accuracy"] == pytest.approx(0.507)
+    assert stored.metrics["roc_auc"] is None  # JSON has no NaN
+    with store.engine.connect() as connection:  # the column kept for SQL queries
+        query = sa.select(runs.c.accuracy).where(runs.c.session_id == session)
+        assert connection.execute(query).scalar_one() == pytest.approx(0.507)
 
 
 def test_find_returns_the_newest_row_of_a_key(store: SqlStore, session: str) -> None:
@@ -75,7 +77,7 @@ def test_find_returns_the_newest_row_of_a_key(store: SqlStore, session: str) -> 
     store.append(make_row(session, 2, key=key, status="diverged"))
     found = store.find(key)
     assert found is not None
-    assert found["status"] == "diverged"
+    assert found.status == "diverged"
     assert store.find(uuid.uuid4().hex) is None
 
 
@@ -85,7 +87,7 @@ def test_find_in_a_session_ignores_the_others(store: SqlStore, session: str) -> 
     store.append(make_row(f"{session}-later", 2, key=key, status="diverged"))
     found = store.find(key, session=session)
     assert found is not None
-    assert found["status"] == "ok"
+    assert found.status == "ok"
     assert store.find(key, session=f"{session}-other") is None
 
 
@@ -94,8 +96,8 @@ def test_rows_filter_by_session_and_study(store: SqlStore, session: str) -> None
     store.append(make_row(session, 1))
     store.append(make_row(session, 2, study="elsewhere"))
     store.append(make_row(other, 3))
-    assert [r["seed"] for r in store.rows(session=session)] == [1, 2]
-    assert [r["seed"] for r in store.rows(session=session, study="contract")] == [1]
+    assert [r.seed for r in store.rows(session=session)] == [1, 2]
+    assert [r.seed for r in store.rows(session=session, study="contract")] == [1]
     sessions = store.sessions()
     assert sessions.index(session) < sessions.index(other)
 
@@ -115,7 +117,7 @@ def test_an_older_table_gains_new_nullable_columns(tmp_path: Path, session: str)
             connection.execute(sa.text(f"CREATE TABLE runs ({columns})"))
         assert old.rows() == []  # reading an older table neither fails nor alters it
         old.append(make_row(session, 1, trial=3, control="v0"))
-        assert [(r["trial"], r["control"]) for r in old.rows(session=session)] == [(3, "v0")]
+        assert [(r.trial, r.control) for r in old.rows(session=session)] == [(3, "v0")]
 
 
 def test_several_processes_append_at_once_without_loss_or_doubles(
@@ -137,7 +139,7 @@ def test_several_processes_append_at_once_without_loss_or_doubles(
     ]
     assert [w.wait(timeout=120) for w in writers] == [0] * WRITERS
     with open_store(url) as store:
-        seeds = [r["seed"] for r in store.rows(session=session) if r["seed"] >= 0]
+        seeds = [r.seed for r in store.rows(session=session) if r.seed >= 0]
     expected = {w * 1000 + i for w in range(WRITERS) for i in range(ROWS_EACH)}
     assert len(seeds) == len(expected)
     assert set(seeds) == expected
@@ -178,7 +180,7 @@ def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> 
         store.append(make_row(session, 1))
         store.append(make_row(session, 2, trial=0))
         _, rows = session_rows(store, session)
-    assert [r["seed"] for r in rows] == [1]
+    assert [r.seed for r in rows] == [1]
 
 
 def test_the_first_manifest_of_a_session_wins(store: SqlStore, session: str) -> None:

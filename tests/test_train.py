@@ -30,7 +30,7 @@ def digits() -> TensorData:
 def test_learns_digits_and_records_history(digits: TensorData) -> None:
     result = run_experiment(dataclasses.replace(FAST, init="he"), digits)
     assert result.status == "ok"
-    assert result.test_accuracy > 0.8
+    assert result.accuracy > 0.8
     assert [h.epoch for h in result.history] == [1, 2, 3]
     assert result.history[-1].samples_seen == 3 * len(digits.y_train)
     assert result.history[-1].train_loss < result.history[0].train_loss
@@ -60,7 +60,7 @@ def test_zeros_init_collapses_onto_one_class(digits: TensorData) -> None:
     result = run_experiment(dataclasses.replace(FAST, init="zeros"), digits)
     assert result.status == "collapsed"
     assert result.metrics["collapsed"] is True
-    assert result.test_accuracy < 0.2
+    assert result.accuracy < 0.2
 
 
 def test_early_stopping_stops_on_a_validation_plateau(digits: TensorData) -> None:
@@ -115,7 +115,7 @@ def test_sigmoid_head_trains_with_binary_cross_entropy(digits: TensorData) -> No
     exp = dataclasses.replace(FAST, model="cnn", model_kwargs={"output": "sigmoid"})
     result = run_experiment(exp, binary)
     assert result.status == "ok"
-    assert result.test_accuracy > 0.9
+    assert result.accuracy > 0.9
     assert result.metrics["roc_auc"] > 0.9
 
 

@@ -28,7 +28,7 @@ from ablab.gate.verdicts import (
 )
 
 CELL = ["study", "variant", "cell_key"]
-REQUIRED = [*CELL, "seed", "status", "test_accuracy"]
+REQUIRED = [*CELL, "seed", "status", "accuracy"]
 OK_STATUSES = ("ok",)
 
 

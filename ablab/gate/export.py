@@ -11,10 +11,9 @@ import pandas as pd
 
 from ablab.atomic import atomic_path
 from ablab.store import RunStore, open_store
+from ablab.store.base import RunRow
 
 ENVIRONMENT_COLUMNS = ["torch", "git_sha", "git_dirty"]
-# Stored metric names that would be ambiguous as bare columns.
-RENAMED = {"accuracy": "test_accuracy", "loss": "test_loss"}
 FORMATS = (".csv", ".parquet")
 TEXT_COLUMNS = ("session_id", "study", "variant", "key", "cell_key", "status")
 
@@ -29,15 +28,15 @@ def _scalars(values: dict[str, Any]) -> dict[str, float]:
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float | None):
             continue
-        found[RENAMED.get(name, name)] = math.nan if value is None else float(value)
+        found[name] = math.nan if value is None else float(value)
     return found
 
 
-def flatten(row: dict[str, Any]) -> dict[str, Any]:
+def flatten(row: RunRow) -> dict[str, Any]:
     """One stored row as flat columns: identity, the GPU options, environment, scalar metrics
     and timings (stored nulls, e.g. a target never reached, become NaN)."""
-    experiment, environment = row["experiment"], row["environment"] or {}
-    flat: dict[str, Any] = {name: row[name] for name in
+    experiment, environment = row.experiment, row.environment or {}
+    flat: dict[str, Any] = {name: getattr(row, name) for name in
                             ("session_id", "study", "variant", "seed", "key", "cell_key",
                              "status")}
     flat["profile"] = experiment.get("profile")
@@ -46,12 +45,12 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
     flat["tf32"] = bool(experiment.get("tf32", False))
     flat["channels_last"] = bool(experiment.get("channels_last", False))
     flat.update({name: environment.get(name) for name in ENVIRONMENT_COLUMNS})
-    flat.update(_scalars(row["metrics"] or {}))
-    flat.update(_scalars(row["timings"] or {}))
+    flat.update(_scalars(row.metrics or {}))
+    flat.update(_scalars(row.timings or {}))
     return flat
 
 
-def session_rows(store: RunStore, session: str | None) -> tuple[str, list[dict[str, Any]]]:
+def session_rows(store: RunStore, session: str | None) -> tuple[str, list[RunRow]]:
     """(session id, its ablation rows): the named session, else the newest one. Optuna trial
     rows are left out: a search draws other trials on every run, so they have no baseline.
     ExportError when the database has no rows or that session has none."""
@@ -60,7 +59,7 @@ def session_rows(store: RunStore, session: str | None) -> tuple[str, list[dict[s
         if not sessions:
             raise ExportError(f"database {store.url} has no sessions")
         session = sessions[-1]
-    rows = [row for row in store.rows(session=session) if row["trial"] is None]
+    rows = [row for row in store.rows(session=session) if row.trial is None]
     if not rows:
         known = ", ".join(sessions[-3:]) or "none"
         raise ExportError(f"session {session!r} has no rows in {store.url} (newest: {known})")

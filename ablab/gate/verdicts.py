@@ -23,7 +23,7 @@ class Metric:
     target: bool = False  # NaN means "target never reached", which counts against the cell
 
 
-QUALITY = Metric("test_accuracy", True)
+QUALITY = Metric("accuracy", True)
 EPOCHS_TO_TARGET = Metric("epochs_to_target", False, target=True)
 SPEED = (Metric("samples_per_second", True, speed=True),
          Metric("seconds_to_target", False, speed=True, target=True))

@@ -20,6 +20,7 @@ from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
 from ablab.stats.claims import ALPHA
 from ablab.stats.seeds import as_float, rows_frame, study_summary
+from ablab.store.base import RunRow
 
 
 def _fmt(value: float, signed: bool = False) -> str:
@@ -98,10 +99,10 @@ def findings(summary: pd.DataFrame) -> str:
     return " ".join(lines)
 
 
-def per_class_markdown(rows: Sequence[dict[str, Any]]) -> str:
+def per_class_markdown(rows: Sequence[RunRow]) -> str:
     """Precision / recall / F1 / support per class, mean over the given rows (seeds), with
     the macro and weighted averages."""
-    per_class = [r["metrics"]["per_class"] for r in rows]
+    per_class = [r.metrics["per_class"] for r in rows]
     table = []
     for name in per_class[0]:
         cells = [p[name] for p in per_class if name in p]
@@ -111,7 +112,7 @@ def per_class_markdown(rows: Sequence[dict[str, Any]]) -> str:
     support = sum(int(v["support"]) for v in per_class[0].values())
     for average in ("macro", "weighted"):
         table.append([f"*{average} avg*", *(
-            f"{np.mean([as_float(r['metrics'].get(f'{k}_{average}')) for r in rows]):.3f}"
+            f"{np.mean([as_float(r.metrics.get(f'{k}_{average}')) for r in rows]):.3f}"
             for k in ("precision", "recall", "f1")), f"{support}"])
     headers = ["class", "precision", "recall", "F1", "support"]
     return tabulate(table, headers, tablefmt="github", disable_numparse=True)
@@ -122,10 +123,10 @@ def _unique(values: Sequence[Any]) -> str:
     return ", ".join(seen) if seen else "unknown"
 
 
-def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
+def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
                     command: str) -> str:
     """Where and how the rows were measured, and the command that made this report."""
-    envs = [r["environment"] for r in rows]
+    envs = [r.environment for r in rows]
     shas = [f"{e.get('git_sha') or 'unknown'}{' (dirty)' if e.get('git_dirty') else ''}"
             for e in envs]
     facts = [
@@ -137,8 +138,8 @@ def header_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str],
         ("python", _unique([e.get("python") for e in envs])),
         ("git", _unique(shas)),
         ("session", ", ".join(sessions)),
-        ("rows", f"{len(rows)} (from {min(r['created_at'] for r in rows):%Y-%m-%d %H:%M} "
-                 f"to {max(r['created_at'] for r in rows):%Y-%m-%d %H:%M} UTC)"),
+        ("rows", f"{len(rows)} (from {min(r.created_at for r in rows):%Y-%m-%d %H:%M} "
+                 f"to {max(r.created_at for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),
     ]
     table = tabulate(facts, ["", ""], tablefmt="github", disable_numparse=True)
@@ -161,21 +162,21 @@ def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
     return "\n\n".join(parts)
 
 
-Study = tuple[str, list[dict[str, Any]], pd.DataFrame]  # name, its rows, its summary
+Study = tuple[str, list[RunRow], pd.DataFrame]  # name, its rows, its summary
 
 
-def studies(rows: Sequence[dict[str, Any]]) -> list[Study]:
+def studies(rows: Sequence[RunRow]) -> list[Study]:
     """Each study's rows and summary, in first-seen order. Optuna trial rows belong to their
     search's section, not to the study tables."""
-    cells = [r for r in rows if r.get("trial") is None]
+    cells = [r for r in rows if r.trial is None]
     if not cells:
         return []
-    by_id = {r["id"]: r for r in cells}
+    by_id = {r.id: r for r in cells}
     return [(str(name), [by_id[i] for i in group["id"]], study_summary(group))
             for name, group in rows_frame(cells).groupby("study", sort=False)]
 
 
-def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], command: str,
+def report_markdown(rows: Sequence[RunRow], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
                     extra: Sequence[str] = (), parts: Sequence[Study] | None = None) -> str:
     """The whole REPORT.md text: header, one section per study (with its figures), extras
@@ -187,10 +188,10 @@ def report_markdown(rows: Sequence[dict[str, Any]], sessions: Sequence[str], com
     return "\n\n".join([*sections, *extra]) + "\n"
 
 
-def per_class_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+def per_class_tables(rows: Sequence[RunRow]) -> dict[str, str]:
     """Variant -> per-class table, for the variants whose cells asked for "predictions"."""
-    by_variant: dict[str, list[dict[str, Any]]] = {}
+    by_variant: dict[str, list[RunRow]] = {}
     for row in rows:
-        if asked(row, "predictions") and row["metrics"].get("per_class"):
-            by_variant.setdefault(row["variant"], []).append(row)
+        if asked(row, "predictions") and row.metrics.get("per_class"):
+            by_variant.setdefault(row.variant, []).append(row)
     return {variant: per_class_markdown(group) for variant, group in by_variant.items()}

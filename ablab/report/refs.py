@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from ablab.store.base import RunRow
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class FigureRef:
     caption: str
 
 
-def asked(row: dict[str, Any], name: str) -> bool:
+def asked(row: RunRow, name: str) -> bool:
     """Whether the row's cell asked for artifact `name`."""
-    record = row["metrics"].get("artifacts") or {}
+    record = row.metrics.get("artifacts") or {}
     return name in record.get("names", ())

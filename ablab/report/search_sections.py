@@ -17,6 +17,7 @@ from tabulate import tabulate
 from ablab.atomic import atomic_path
 from ablab.search.attributes import COMMAND_ATTR, METRIC, SEARCH_ATTR
 from ablab.store import RunStore
+from ablab.store.base import RunRow
 
 BEST_TRIALS = 5  # rows of the best-trials table
 MIN_IMPORTANCE_TRIALS = 4  # fANOVA on fewer finished trials says nothing
@@ -40,10 +41,10 @@ def search_sections(
             if SEARCH_ATTR not in summary.user_attrs:
                 continue  # a study some other tool made in the same database
             found = store.rows(study=summary.study_name)
-            if sessions is not None and not any(r["session_id"] in sessions for r in found):
+            if sessions is not None and not any(r.session_id in sessions for r in found):
                 continue
             study = optuna.load_study(study_name=summary.study_name, storage=storage)
-            rows = {r["trial"]: r for r in found}
+            rows = {r.trial: r for r in found}
             sections.append(_section(study, rows, figures_dir))
         return sections
     finally:
@@ -51,7 +52,7 @@ def search_sections(
         storage.engine.dispose()
 
 
-def _section(study: optuna.Study, rows: dict[Any, dict[str, Any]], figures_dir: Path) -> str:
+def _section(study: optuna.Study, rows: dict[Any, RunRow], figures_dir: Path) -> str:
     trials = study.trials
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     counts = ", ".join(f"{sum(t.state == s for t in trials)} {s.name.lower()}"
@@ -75,14 +76,15 @@ def _section(study: optuna.Study, rows: dict[Any, dict[str, Any]], figures_dir: 
     return "\n".join(lines)
 
 
-def _best_table(complete: list[FrozenTrial], rows: dict[Any, dict[str, Any]]) -> str:
+def _best_table(complete: list[FrozenTrial], rows: dict[Any, RunRow]) -> str:
     best = sorted(complete, key=lambda t: -(t.value or 0.0))[:BEST_TRIALS]
     names = list(dict.fromkeys(k for t in best for k in t.params))
     table = []
     for rank, trial in enumerate(best, 1):
-        row = rows.get(trial.number, {})
+        row = rows.get(trial.number)
         table.append([rank, trial.number, _number(trial.value, ".4f"),
-                      _number(row.get("test_accuracy"), ".4f"), row.get("status", "no row"),
+                      _number(row.metrics.get("accuracy") if row else None, ".4f"),
+                      row.status if row else "no row",
                       *(_number(trial.params.get(k), ".3g") for k in names)])
     headers = ["rank", "trial", "val accuracy", "test accuracy", "status", *names]
     return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
@@ -139,9 +141,9 @@ def _importance(
     return f"![parameter importance of {study.study_name}]({path.parent.name}/{path.name})"
 
 
-def _provenance(study: optuna.Study, rows: Iterable[dict[str, Any]]) -> str:
+def _provenance(study: optuna.Study, rows: Iterable[RunRow]) -> str:
     """What every figure must say: the command, the machines and the torch versions."""
-    environments = [r["environment"] for r in rows]
+    environments = [r.environment for r in rows]
     machines = sorted({f"{e.get('hostname')} {e.get('device_name')} ({e.get('device')})"
                        for e in environments})
     torches = sorted({str(e.get("torch")) for e in environments})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ from ablab.report import figures
 from ablab.report.refs import FigureRef, asked
 from ablab.stats.seeds import as_float
 from ablab.store.artifacts import load_artifacts
+from ablab.store.base import RunRow
 
 
 def _slug(text: str) -> str:
@@ -40,15 +40,15 @@ class _Drawer:
         self.refs.append(FigureRef(path.relative_to(self.out).as_posix(), caption))
 
 
-def study_figures(study: str, rows: Sequence[dict[str, Any]], summary: pd.DataFrame,
+def study_figures(study: str, rows: Sequence[RunRow], summary: pd.DataFrame,
                   out: Path, artifacts_root: Path) -> list[FigureRef]:
     """Draw the study's figures under out/figures/ and return their references."""
     draw = _Drawer(study, out)
     variants = [str(v) for v in summary["variant"]]
-    by_variant = {v: sorted((r for r in rows if r["variant"] == v), key=lambda r: r["seed"])
+    by_variant = {v: sorted((r for r in rows if r.variant == v), key=lambda r: r.seed)
                   for v in variants}
-    histories = {v: [r["history"] for r in group] for v, group in by_variant.items()
-                 if any(r["history"] for r in group)}
+    histories = {v: [r.history for r in group] for v, group in by_variant.items()
+                 if any(r.history for r in group)}
     if histories:
         for axis, words in (("epoch", "epoch"), ("samples", "training samples seen")):
             path = figures.learning_curves(histories, draw.path("curves", axis),
@@ -58,7 +58,7 @@ def study_figures(study: str, rows: Sequence[dict[str, Any]], summary: pd.DataFr
                            f"line = mean over seeds, band = ± 1 std.")
     path = figures.metric_bars(
         variants, list(summary["acc_mean"]), list(summary["acc_low"]), list(summary["acc_high"]),
-        [[as_float(r["metrics"].get("accuracy")) for r in by_variant[v]] for v in variants],
+        [[as_float(r.metrics.get("accuracy")) for r in by_variant[v]] for v in variants],
         draw.path("accuracy"), title=f"{study}: test accuracy per variant",
         control=str(summary.loc[summary["is_control"], "variant"].iloc[0]),
         best=next((str(v) for v in summary.loc[summary["best"], "variant"]), None))
@@ -69,22 +69,22 @@ def study_figures(study: str, rows: Sequence[dict[str, Any]], summary: pd.DataFr
     return draw.refs
 
 
-def _variant_figures(draw: _Drawer, variant: str, rows: list[dict[str, Any]],
+def _variant_figures(draw: _Drawer, variant: str, rows: list[RunRow],
                      root: Path) -> None:
     study = draw.study
     if any(asked(r, "predictions") for r in rows):
-        classes = list(rows[0]["metrics"]["per_class"])
-        matrix = np.sum([r["metrics"]["confusion_matrix"] for r in rows], axis=0)
+        classes = list(rows[0].metrics["per_class"])
+        matrix = np.sum([r.metrics["confusion_matrix"] for r in rows], axis=0)
         path = figures.confusion(matrix, classes, draw.path(variant, "confusion"),
                                  title=f"{study} / {variant}")
         draw.add(path, f"{study} / {variant}: confusion matrix on the test split, "
                        f"summed over {len(rows)} seeds.")
     found = next(((r, a) for r in rows if (a := load_artifacts(
-        r["metrics"].get("artifacts"), root))), None)
+        r.metrics.get("artifacts"), root))), None)
     if found is None:
         return
     row, arrays = found
-    seed = row["seed"]
+    seed = row.seed
     classes = [str(c) for c in arrays["classes"]]
     if "probs" in arrays:
         path = figures.roc_curves(arrays["labels"], arrays["probs"], classes,

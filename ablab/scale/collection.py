@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import pytest
 
 from ablab.cells import cell_of
-from ablab.store import RunStore, SessionManifest
+from ablab.store import RunRow, RunStore, SessionManifest
 
 CLAIM_FIXTURES = frozenset({"claim", "claim_trend"})
 SHOWN = 3  # names a one-line error lists before "and N more"
@@ -75,11 +74,11 @@ def _seconds_by_node(store: RunStore, manifest: SessionManifest) -> dict[str, li
     for study in sorted(studies):
         for row in store.rows(study=study):
             if _counts(row, manifest, wanted):
-                found.setdefault(row["node_id"], []).append(float(row["timings"]["train_seconds"]))
+                found.setdefault(row.node_id, []).append(float(row.timings["train_seconds"]))
     return found
 
 
-def _counts(row: dict[str, Any], manifest: SessionManifest, wanted: set[str]) -> bool:
-    return (row["node_id"] in wanted and row["session_id"] != manifest.session_id
-            and row["experiment"].get("profile") == manifest.settings.get("profile")
-            and isinstance((row["timings"] or {}).get("train_seconds"), int | float))
+def _counts(row: RunRow, manifest: SessionManifest, wanted: set[str]) -> bool:
+    return (row.node_id in wanted and row.session_id != manifest.session_id
+            and row.experiment.get("profile") == manifest.settings.get("profile")
+            and isinstance((row.timings or {}).get("train_seconds"), int | float))

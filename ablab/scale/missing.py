@@ -12,7 +12,7 @@ def untrained(store: RunStore, session: str) -> list[str]:
     manifest = store.manifest(session)
     if manifest is None:
         return []
-    written = {row["node_id"] for row in store.rows(session=session)}
+    written = {row.node_id for row in store.rows(session=session)}
     # Units named by a node id ("path::test") are tests that write no row; cells are
     # "study/variant" units, and each of their node ids should have a row.
     expected = [n for unit, ids in manifest.units.items() if "::" not in unit for n in ids]

@@ -69,7 +69,7 @@ def objective(
                         trial=trial.number)
         result = session.run(exp, cell, on_epoch=report)
         trial.set_user_attr("status", result.status)
-        trial.set_user_attr("test_accuracy", result.test_accuracy)
+        trial.set_user_attr("accuracy", result.accuracy)
         return kept_val_accuracy(result)
 
     return run_trial

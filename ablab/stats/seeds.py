@@ -1,8 +1,8 @@
 """The numbers behind a report: rows -> one line per cell and seed -> per-variant summary.
 
 The control of a study is the variant its module declares as `CONTROL` (the `run` fixture
-stores it in each row's `control` column; rows from before that column kept it in params under
-`_control`); without one, the variant of the study's
+stores it in each row's `control` column; RunRow.from_stored reads older rows' `_control`
+param); without one, the variant of the study's
 first row. Each variant is compared with the control on test accuracy by a paired t-test over
 the seeds both ran, Holm-corrected over the study's comparisons.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 from ablab.spec import STATUSES
 from ablab.stats.claims import Comparison, holm, paired_comparison
 from ablab.stats.spread import over_seeds
-from ablab.store.base import LEGACY_CONTROL_PARAM
+from ablab.store.base import RunRow
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
                  "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
@@ -31,24 +31,24 @@ def as_float(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def rows_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def rows_frame(rows: Sequence[RunRow]) -> pd.DataFrame:
     """One line per trained cell and seed; the newest row wins when a cell and seed repeat
     (reports over several sessions)."""
     records = []
     for row in rows:
-        metrics, timings = row["metrics"], row["timings"]
+        metrics, timings = row.metrics, row.timings
         records.append({
-            "id": row["id"], "session_id": row["session_id"], "study": row["study"],
-            "variant": row["variant"], "seed": int(row["seed"]), "status": row["status"],
+            "id": row.id, "session_id": row.session_id, "study": row.study,
+            "variant": row.variant, "seed": int(row.seed), "status": row.status,
             "accuracy": as_float(metrics.get("accuracy")),
             "f1_macro": as_float(metrics.get("f1_macro")), "loss": as_float(metrics.get("loss")),
             "epochs_to_target": as_float(metrics.get("epochs_to_target")),
             "seconds_to_target": as_float(metrics.get("seconds_to_target")),
-            "target_accuracy": as_float(row["experiment"].get("target_accuracy")),
+            "target_accuracy": as_float(row.experiment.get("target_accuracy")),
             "samples_per_second": as_float(timings.get("samples_per_second")),
             "train_seconds": as_float(timings.get("train_seconds")),
             "epochs_run": as_float(timings.get("epochs_run")),
-            "control": row.get("control") or (row["params"] or {}).get(LEGACY_CONTROL_PARAM),
+            "control": row.control,
         })
     frame = pd.DataFrame.from_records(records, columns=FRAME_COLUMNS).sort_values("id")
     frame = frame.drop_duplicates(["study", "variant", "seed"], keep="last")

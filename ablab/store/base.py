@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Self
 
 # Rows written before the `control` column kept the study's CONTROL in params under this key.
 LEGACY_CONTROL_PARAM = "_control"
+METRIC_COLUMNS = ("accuracy", "f1_macro")  # test-split metrics that are also `runs` columns
 
 
 class StoreError(RuntimeError):
@@ -36,7 +37,27 @@ class RunRow:
     data_fingerprint: str
     trial: int | None = None
     control: str | None = None  # the study's CONTROL variant (the report compares with it)
+    # How it ran: device, profile, CUDA speed options, torch threads (not part of the key).
+    settings: dict[str, Any] = field(default_factory=dict)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    id: int | None = None  # set by the store; None for a row not stored yet
+
+    def metric_columns(self) -> dict[str, Any]:
+        """The metrics also kept as columns of their own, for SQL queries and dashboards."""
+        return {name: self.metrics.get(name) for name in METRIC_COLUMNS}
+
+    @classmethod
+    def from_stored(cls, columns: dict[str, Any]) -> RunRow:
+        """A row as read back. Columns that only repeat the row (the accuracy and F1 kept as
+        columns for SQL queries) are dropped; older rows' missing columns get their defaults,
+        and a CONTROL they kept in params becomes the control."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in columns.items() if k in names and v is not None}
+        params = values.get("params") or {}
+        if "control" not in values and LEGACY_CONTROL_PARAM in params:
+            values["control"] = params[LEGACY_CONTROL_PARAM]
+            values["params"] = {k: v for k, v in params.items() if k != LEGACY_CONTROL_PARAM}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -67,13 +88,13 @@ class RunStore(ABC):
         """Store one row atomically; returns its id."""
 
     @abstractmethod
-    def find(self, key: str, *, session: str | None = None) -> dict[str, Any] | None:
+    def find(self, key: str, *, session: str | None = None) -> RunRow | None:
         """The newest row whose experiment key is `key` (of that session if given), or None."""
 
     @abstractmethod
     def rows(
         self, *, session: str | None = None, study: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[RunRow]:
         """Rows in insertion order, optionally of one session and one study."""
 
     @abstractmethod

@@ -39,8 +39,8 @@ runs = sa.Table(
     sa.Column("key", sa.String(64), nullable=False, index=True),
     sa.Column("cell_key", sa.String(64), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("test_accuracy", sa.Float),
-    sa.Column("test_f1_macro", sa.Float),
+    sa.Column("accuracy", sa.Float),
+    sa.Column("f1_macro", sa.Float),
     sa.Column("metrics", sa.JSON, nullable=False),
     sa.Column("history", sa.JSON, nullable=False),
     sa.Column("timings", sa.JSON, nullable=False),
@@ -48,6 +48,7 @@ runs = sa.Table(
     sa.Column("data_fingerprint", sa.String(64), nullable=False),
     sa.Column("trial", sa.Integer),
     sa.Column("control", sa.String(256)),
+    sa.Column("settings", sa.JSON),
 )
 # One row per named session (--ablab-session): its collection and shard plan (ablab.scale).
 sessions = sa.Table(
@@ -153,9 +154,8 @@ class SqlStore(RunStore):
     def append(self, row: RunRow) -> int:
         self._ensure_table()
         values = asdict(row)
-        metrics = row.metrics
-        values["test_accuracy"] = _finite(metrics.get("accuracy"))
-        values["test_f1_macro"] = _finite(metrics.get("f1_macro"))
+        del values["id"]  # the database assigns it
+        values.update(_finite(row.metric_columns()))
         with self.engine.begin() as connection:  # one transaction: the whole row or nothing
             inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
         assert inserted is not None
@@ -184,22 +184,22 @@ class SqlStore(RunStore):
             return False
         return sa.inspect(self.engine).has_table(name)
 
-    def find(self, key: str, *, session: str | None = None) -> dict[str, Any] | None:
+    def find(self, key: str, *, session: str | None = None) -> RunRow | None:
         query = runs.select().where(runs.c.key == key)
         if session is not None:
             query = query.where(runs.c.session_id == session)
         found = self._select(query.order_by(runs.c.id.desc()).limit(1))
-        return found[0] if found else None
+        return RunRow.from_stored(found[0]) if found else None
 
     def rows(
         self, *, session: str | None = None, study: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[RunRow]:
         query = runs.select().order_by(runs.c.id)
         if session is not None:
             query = query.where(runs.c.session_id == session)
         if study is not None:
             query = query.where(runs.c.study == study)
-        return self._select(query)
+        return [RunRow.from_stored(columns) for columns in self._select(query)]
 
     def sessions(self) -> list[str]:
         query = (sa.select(runs.c.session_id).group_by(runs.c.session_id)

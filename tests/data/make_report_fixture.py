@@ -8,6 +8,7 @@ the tables, per-class table, curves, bars and confusion matrix but no artifact f
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -20,9 +21,9 @@ TARGET = Path(__file__).with_name("report-fixture.db")
 
 
 def main(source: str) -> None:
-    rows = [r for r in open_store(f"sqlite:///{source}").rows() if r["variant"] in VARIANTS]
+    rows = [r for r in open_store(f"sqlite:///{source}").rows() if r.variant in VARIANTS]
     for row in rows:
-        record = row["metrics"].get("artifacts")
+        record = row.metrics.get("artifacts")
         if record:
             path = Path(record["path"])
             record["path"] = f"artifacts/{path.parent.name}/{path.name}"
@@ -30,7 +31,8 @@ def main(source: str) -> None:
     engine = sa.create_engine(f"sqlite:///{TARGET}")
     metadata.create_all(engine)
     with engine.begin() as connection:
-        connection.execute(runs.insert(), rows)
+        connection.execute(runs.insert(), [{**dataclasses.asdict(r), **r.metric_columns()}
+                                           for r in rows])
     print(f"{len(rows)} rows -> {TARGET}")
 
 

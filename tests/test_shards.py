@@ -112,6 +112,7 @@ def test_two_shards_train_every_cell_once_and_the_gather_trains_none(tmp_path: P
     gather = pytest_in(tmp_path, *common, "--ablab-reuse")
     assert gather.returncode == 0, gather.stdout + gather.stderr
     assert "5 passed" in gather.stdout  # 4 reused cells and the claim
+    assert "ablab: session n1: 4 tests besides claims, planned in 2 shards" in gather.stdout
     assert len(_node_ids(db)) == 4
 
     elsewhere = pytest_in(tmp_path, *common[:-1], "n2", "--ablab-reuse")

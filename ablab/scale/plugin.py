@@ -26,6 +26,10 @@ class NamedSession:
                                       items: list[pytest.Item]) -> None:
         manifest = self._registered(items)
         if self.shard is None:
+            tests = sum(map(len, manifest.units.values()))
+            planned = f", planned in {manifest.shards} shards" if manifest.shards else ""
+            self.summary = (f"ablab: session {self.session_id}: {tests} tests besides claims"
+                            f"{planned}")
             return
         mine = {u for u, s in manifest.plan.items() if s == self.shard.index}
         keep = [i for i in items if not is_claim(i) and unit_of(i) in mine]
@@ -37,8 +41,8 @@ class NamedSession:
         self.summary = (f"ablab: session {self.session_id}, shard {self.shard}: {len(mine)} of "
                         f"{len(manifest.plan)} units ({cells} tests); claims run in the gather")
 
-    def pytest_report_collectionfinish(self) -> str:
-        return self.summary
+    def pytest_report_collectionfinish(self) -> list[str]:
+        return [self.summary] if self.summary else []
 
     def _registered(self, items: list[pytest.Item]) -> SessionManifest:
         """This collection's manifest as the store holds it; a UsageError naming what differs

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ablab.atomic import write_text
 from ablab.report.markdown import report_markdown, studies
+from ablab.scale.missing import untrained_markdown
 from ablab.store import RunStore
 from ablab.store.artifacts import artifacts_root
 
@@ -28,6 +29,7 @@ def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: s
     searches = search_sections(store, out / "figures", sessions)
     claims = store.claims(sessions=sessions, study=study)
     text = report_markdown(rows, sessions, command, figures, searches, parts, claims)
+    text += "".join(f"\n{m}" for s in sessions if (m := untrained_markdown(store, s)))
     path = out / "REPORT.md"
     out.mkdir(parents=True, exist_ok=True)
     write_text(path, text)

@@ -10,10 +10,18 @@ from typing import Any, Protocol
 import pytest
 
 from ablab.cells import study_name
-from ablab.data.sources import DataUnavailable
+from ablab.data.sources import CorruptData, DataUnavailable
+from ablab.progress import LiveLine
+from ablab.seedplan import later_seeds
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
-from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stash import (
+    CELL_PROPERTY,
+    CLAIM_PROPERTY,
+    RECORDS_KEY,
+    SESSION_KEY,
+    as_property,
+)
 from ablab.stats.claims import Comparison, Trend, paired_comparison, trend_test
 from ablab.variant import SEED, variant_name
 
@@ -64,18 +72,25 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
     def run_cell(exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult:
         if isinstance(seed, int):
             exp = dataclasses.replace(exp, seed=seed)
+        live = LiveLine(request.config, f"{cell.study} {cell.variant} seed{exp.seed}", exp.epochs)
         try:
-            result = ablab_session.run(exp, cell, artifacts=artifacts)
+            result = ablab_session.run(exp, cell, artifacts=artifacts, on_epoch=live.update,
+                                       seeds=later_seeds(request.node))
         except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
             pytest.skip(f"data unavailable: {error}")
+        except CorruptData as error:  # the file is there but broken: one line, not a traceback
+            pytest.fail(f"corrupt data: {error}", pytrace=False)
+        finally:
+            live.close()
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,
+            "training": result.metrics.get("training", {}).get("mode"),
             "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
             "train_seconds": result.timings.get("train_seconds", 0.0),
             "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
         }
-        request.node.user_properties.append((CELL_PROPERTY, record))
+        request.node.user_properties.append((CELL_PROPERTY, as_property(record)))
         records.local.append(record)
         return result
 
@@ -140,8 +155,8 @@ def _seed_values(
 
 
 def _record_claim(request: pytest.FixtureRequest, found: dict[str, Any]) -> None:
-    request.node.user_properties.append((CLAIM_PROPERTY, {"study": study_name(request.module),
-                                                          **found}))
+    record = {"study": study_name(request.module), **found}
+    request.node.user_properties.append((CLAIM_PROPERTY, as_property(record)))
 
 
 def _values(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 from ablab.spec import Experiment
@@ -66,3 +67,15 @@ def model_file_name(exp: Experiment, key: str) -> str:
     """`<config_name>-<key>.pt`: readable, and as unique as the key (the readable part leaves
     out knobs such as the split fractions, so five split ratios would share one name)."""
     return f"{config_name(exp)}-{key}.pt"
+
+
+def inside(folder: Path, name: str, what: str) -> Path:
+    """`folder / name` for a name taken from user text (a study, a variant); a ValueError when
+    the name is empty, absolute or climbs out of `folder` (`../x`), so no file lands elsewhere."""
+    __tracebackhide__ = True
+    candidate = (folder / name).resolve()
+    if not name or Path(name).is_absolute() or not candidate.is_relative_to(folder.resolve()) \
+            or candidate == folder.resolve():
+        raise ValueError(f"{what}={name!r} is not allowed as a folder name; use a plain name "
+                         "without '/', '..' or a leading '/'")
+    return folder / name

@@ -13,6 +13,8 @@ import typing
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, Literal, TypeVar
 
+from ablab.validate import check_kwargs
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Arguments the engine passes itself; a user's kwargs may not set them.
@@ -77,6 +79,7 @@ class Registry(Generic[F]):
                 listed = ", ".join(map(repr, choices))
                 raise ValueError(f"{self.kind} {name!r}: {key}={value!r} is not allowed; "
                                  f"choose one of {listed}")
+        check_kwargs(self.kind, name, self.get(name), kwargs)
 
 
 # Cached per factory: every Experiment construction checks eight factories, and resolving string

@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ablab.validate import check_fields
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -101,6 +103,7 @@ class Experiment:
         from ablab.axes import check_axes
         from ablab.registry import DATASETS, MODELS
 
+        check_fields(self)  # types first: `lr="0.01"` is a field error, not a TypeError below
         _one_channel("model_kwargs", self.model_kwargs, "dropout")
         _one_channel("dataset_kwargs", self.dataset_kwargs, "window")
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())

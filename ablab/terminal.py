@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from tabulate import tabulate
 
-from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stash import (
+    CELL_PROPERTY,
+    CLAIM_PROPERTY,
+    RECORDS_KEY,
+    SESSION_KEY,
+    from_property,
+)
 from ablab.stats.spread import over_seeds
 
 REPORT_DIR = Path("results")
@@ -31,8 +37,10 @@ def mean_std(values: Sequence[float | None]) -> str:
 def _status(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["status"] for c in cells)
     text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    reused = sum(c["reused"] for c in cells)
-    return f"{text} ({reused} reused)" if reused else text
+    shared = sum(c.get("training") == "shared" for c in cells)  # trained for another study
+    reused = sum(c["reused"] for c in cells) - shared
+    notes = [f"{n} {what}" for n, what in ((reused, "reused"), (shared, "shared")) if n]
+    return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def study_tables(cells: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -64,12 +72,13 @@ class SummaryReporter:
         if report.when != "call":
             return
         for name, value in report.user_properties:
-            if not isinstance(value, dict):
+            record = from_property(value) if name in (CELL_PROPERTY, CLAIM_PROPERTY) else None
+            if record is None:
                 continue
             if name == CELL_PROPERTY:
-                self.records.cells.append(value)
-            elif name == CLAIM_PROPERTY:
-                self.records.claims.append(value)
+                self.records.cells.append(record)
+            else:
+                self.records.claims.append(record)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         records = self.records

@@ -130,3 +130,18 @@ def test_a_bad_experiment_fails_collection_and_writes_nothing(
     assert done.returncode != 0
     assert f"ValueError: {message}" in done.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_junitxml_properties_are_json(study: Path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    done = pytest_in(study, "--ablab-seeds", "2", "--junitxml", "junit.xml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    properties = ET.parse(study / "junit.xml").findall(".//property")
+    cells = [json.loads(p.get("value", "")) for p in properties if p.get("name") == "ablab_cell"]
+    claims = [json.loads(p.get("value", "")) for p in properties
+              if p.get("name") == "ablab_claim"]
+    assert sorted((c["variant"], c["seed"]) for c in cells) == [
+        ("he", 0), ("he", 1), ("zeros", 0), ("zeros", 1)]
+    assert [c["study"] for c in claims] == ["tiny"]

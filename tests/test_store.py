@@ -171,3 +171,15 @@ def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> 
         store.append(make_row(session, 2, trial=0))
         _, rows = session_rows(store, session)
     assert [r.seed for r in rows] == [1]
+
+
+def test_environment_records_the_machine_cpu_count() -> None:
+    import os
+
+    import torch
+
+    from ablab.store.environment import environment
+
+    found = environment(torch.device("cpu"))
+    assert found["cpu_count"] == os.cpu_count()
+    assert found["torch_threads"] == torch.get_num_threads()

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.train.build import build_model, loss_fn
+from ablab.train.guards import DIVERGENCE_FACTOR, chance_loss, check_outputs, diverged
 from ablab.train.metrics import classification_metrics, probabilities, time_to_accuracy
 from ablab.train.penalties import penalized
 from ablab.train.precision import (
@@ -103,7 +104,8 @@ def train(
     after_epoch: ModelCallback | None = None,
     progress: bool = False,
 ) -> TrainOutcome:
-    """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
+    """Train `exp` on `data` (already on its device). A non-finite loss, or one far above
+    chance (ablab.train.guards), ends with `diverged`."""
     with _precision(exp, data.x_train.device):
         return _train(exp, data, on_epoch, after_epoch, progress)
 
@@ -123,6 +125,9 @@ def _train(
         check_fitter(exp)
     stepper = None if fitter is not None else Stepper.build(exp, model, data, steps)
 
+    outputs = check_outputs(model, to_layout(exp, data.x_train[:2]), data.num_classes) \
+        if fitter is None else data.num_classes
+    loss_limit = DIVERGENCE_FACTOR * chance_loss(data.num_classes, outputs)
     history: list[EpochRecord] = []
     train_seconds = eval_seconds = 0.0
     pretrained = None
@@ -160,7 +165,7 @@ def _train(
             on_epoch(record)
         if after_epoch is not None:
             after_epoch(model, record)
-        if not math.isfinite(train_loss):
+        if diverged(train_loss, loss_limit):
             status = "diverged"
             break
         if exp.patience is not None:
@@ -190,7 +195,7 @@ def _train_epoch(
     order = torch.randperm(len(y), device=x.device, generator=generator)
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
-    seen, lr_sum = 0, 0.0
+    seen, lrs = 0, []
     for step in range(steps):
         index = order[step * bs : (step + 1) * bs]
         xb, yb = x[index], y[index]
@@ -204,14 +209,14 @@ def _train_epoch(
         objective.backward()
         if stepper.grad_clip is not None:
             nn.utils.clip_grad_norm_(model.parameters(), stepper.grad_clip)
-        lr_sum += float(optimizer.param_groups[0]["lr"])  # a Python float: no device sync
+        lrs.append(float(optimizer.param_groups[0]["lr"]))  # a Python float: no device sync
         optimizer.step()
         stepper.schedule.step()
         with torch.no_grad():
             loss_sum.add_(loss, alpha=len(yb))
             correct.add_((_predicted(logits) == yb).sum())
         seen += len(yb)
-    return loss_sum, correct, seen, lr_sum / steps
+    return loss_sum, correct, seen, math.fsum(lrs) / steps  # fsum: a constant lr exactly
 
 
 def _predicted(logits: torch.Tensor) -> torch.Tensor:
@@ -234,9 +239,15 @@ def run_experiment(
     exp: Experiment, data: TensorData, *, on_epoch: EpochCallback | None = None,
     after_epoch: ModelCallback | None = None, progress: bool = False,
 ) -> RunResult:
-    """Train and evaluate one cell. Status: `diverged` (non-finite loss), `collapsed` (one class
-    predicted for nearly everything) or `ok`. The trained model rides along, unstored."""
+    """Train and evaluate one cell. Status: `diverged` (non-finite or exploded loss),
+    `collapsed` (one class predicted for nearly everything) or `ok`. The trained model rides
+    along, unstored."""
     outcome = train(exp, data, on_epoch=on_epoch, after_epoch=after_epoch, progress=progress)
+    return result_of(exp, data, outcome)
+
+
+def result_of(exp: Experiment, data: TensorData, outcome: TrainOutcome) -> RunResult:
+    """Test metrics, timings and status of a trained cell (sequentially or seed-batched)."""
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))

@@ -8,9 +8,10 @@ A project registers its own with the decorators below (see ablab.project).
 
 # Importing augment, embedded and the train modules registers the built-ins (see above).
 from ablab.checks import check_at_chance, check_finite, check_learned
-from ablab.data import augment, embedded  # noqa: F401
+from ablab.claim_fixtures import ClaimFixture, TrendFixture
+from ablab.data import augment, embedded  # noqa: F401  (importing them registers the built-ins)
 from ablab.data.loading import load_data
-from ablab.fixtures import ClaimFixture, RunFixture, TrendFixture
+from ablab.fixtures import RunFixture
 from ablab.registry import (
     register_augmentation,
     register_dataset,

@@ -1,5 +1,5 @@
 """What the plugin, the fixtures and the terminal summary share through pytest's stash:
-the session (settings and store) and the records of cells and claims."""
+the session (settings and store) and the records of cells."""
 
 from __future__ import annotations
 
@@ -14,18 +14,15 @@ from ablab.cells import Collected
 from ablab.session import Session
 
 CELL_PROPERTY = "ablab_cell"
-CLAIM_PROPERTY = "ablab_claim"
 SESSION_KEY = pytest.StashKey[Session]()
 
 
 @dataclass
 class Records:
-    """Cells this process trained (claims read them) and what reports carried to this process
-    (the summary prints them; under pytest-xdist they arrive from the workers)."""
+    """The cells reports carried to this process (the summary prints them; under pytest-xdist
+    they arrive from the workers). Claims read the store, not these."""
 
-    local: list[dict[str, Any]] = field(default_factory=list)
     cells: list[dict[str, Any]] = field(default_factory=list)
-    claims: list[dict[str, Any]] = field(default_factory=list)
     collected: Collected = field(default_factory=Collected)  # what a claim's missing cells were
 
 

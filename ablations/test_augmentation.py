@@ -43,21 +43,18 @@ def test_augmentation(run: RunFixture, profile: str, augmentation: str, seed: in
     check_learned(result, LEARN_MARGIN[profile])
 
 
-def test_4x_does_not_hurt(
-    claim: ClaimFixture, profile: str, pytestconfig: pytest.Config
-) -> None:
+def test_4x_does_not_hurt(claim: ClaimFixture, finding: ClaimFixture, profile: str) -> None:
     """Asserted on S4's data. On the smoke profile's digits it is only reported: digits are not
     mirror-symmetric (a flipped 2 is no 2), so flipped copies are label noise there and cost
     accuracy; Fashion-MNIST's garments keep their class when mirrored."""
+    if profile != "full":
+        finding("4x", "none")
+        return
     comparison = claim("4x", "none")
-    if profile == "full":
-        assert comparison.not_worse(MARGIN), comparison.describe()
-    else:
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+    assert comparison.not_worse(MARGIN), comparison.describe()
 
 
-def test_each_augmentation_against_none(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_each_augmentation_against_none(finding: ClaimFixture) -> None:
     """Reported: flip, noise and both alone against no augmentation."""
     for augmentation in ("flip", "noise", "both"):
-        comparison = claim(augmentation, "none")
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(augmentation, "none")

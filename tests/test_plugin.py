@@ -87,6 +87,15 @@ def test_xdist_workers_share_one_session(study: Path) -> None:
     assert frame["session_id"].nunique() == 1
 
 
+def test_first_seed_shifts_the_seed_axis(study: Path) -> None:
+    done = pytest_in(study, "--ablab-seeds", "2", "--ablab-first-seed", "5", "--collect-only",
+                     "-q", "-k", "he")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "test_tiny.py::test_tiny[seed5-he]" in done.stdout
+    assert "test_tiny.py::test_tiny[seed6-he]" in done.stdout
+    assert "seed0-" not in done.stdout
+
+
 def test_deselected_cells_skip_the_claim_with_the_reason(study: Path) -> None:
     done = pytest_in(study, "--ablab-seeds", "2", "-k", "he or claim", "-rs")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -97,6 +106,8 @@ def test_deselected_cells_skip_the_claim_with_the_reason(study: Path) -> None:
     (["--ablab-profile", "huge"], "argument --ablab-profile: invalid choice: 'huge' "
                                   "(choose from smoke, full)"),
     (["--ablab-seeds", "0"], "argument --ablab-seeds: '0' is not allowed; give an integer >= 1"),
+    (["--ablab-first-seed", "-1"], "argument --ablab-first-seed: '-1' is not allowed; give an "
+                                   "integer >= 0"),
     (["--ablab-device", "tpu"], "--ablab-device: device='tpu' is not allowed"),
     (["--ablab-db", "postgresql://postgres@127.0.0.1:1/x"], "--ablab-db: cannot reach database"),
 ])

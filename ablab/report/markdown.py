@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from ablab.report.claims_markdown import claims_markdown
 from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
 from ablab.stats.claims import ALPHA
@@ -53,14 +54,14 @@ def _name(line: pd.Series) -> str:
 
 def summary_markdown(summary: pd.DataFrame) -> str:
     """The study's table in GitHub Markdown."""
-    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "n",
+    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "test loss", "n",
                "Δ accuracy vs control [95% CI]", "p (Holm)", "verdict", "epochs to target",
                "s to target", "samples/s", "ok / diverged / collapsed"]
     table = [[
         _name(line), _spread(line["acc_mean"], line["acc_std"]),
         _interval(line["acc_low"], line["acc_high"]),
         _spread(line["f1_mean"], line["f1_std"]), _interval(line["f1_low"], line["f1_high"]),
-        line["n"],
+        _spread(line["loss_mean"], line["loss_std"]), line["n"],
         "—" if line["is_control"] else
         f"{_fmt(line['diff'], True)} {_interval(line['diff_low'], line['diff_high'], True)}",
         "—" if not math.isfinite(line["p_holm"]) else f"{line['p_holm']:.3g}",
@@ -181,10 +182,14 @@ def figure_markdown(figures: Sequence[FigureRef]) -> str:
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
-                   figures: Sequence[FigureRef], variants: str = "") -> str:
-    """One study's section: table, plain-words findings, the variants' settings, per-class
-    tables, figures."""
+                   figures: Sequence[FigureRef], variants: str = "",
+                   claims: Sequence[dict[str, Any]] = ()) -> str:
+    """One study's section: table, plain-words findings, its claims and findings from the
+    claims table, the variants' settings, per-class tables, figures."""
     parts = [f"## {study}", summary_markdown(summary), findings(summary)]
+    stated = claims_markdown(study, claims)
+    if stated:
+        parts.append(stated)
     if variants:
         parts += [f"### {study}: what the variants set", variants]
     for variant, table in per_class.items():
@@ -211,14 +216,15 @@ def studies(rows: Sequence[RunRow]) -> list[Study]:
 
 def report_markdown(rows: Sequence[RunRow], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
-                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None) -> str:
-    """The whole REPORT.md text: header, one section per study (with its figures), extras
-    (`parts`: the rows' `studies`, when the caller has them already)."""
+                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None,
+                    claims: Sequence[dict[str, Any]] = ()) -> str:
+    """The whole REPORT.md text: header, one section per study (with its figures and the
+    `claims` table's rows), extras (`parts`: the rows' `studies`, when the caller has them)."""
     sections = [header_markdown(rows, sessions, command)]
     for name, study_rows, summary in studies(rows) if parts is None else parts:
         sections.append(study_markdown(name, summary, per_class_tables(study_rows),
                                        (figures or {}).get(name, ()),
-                                       variants_markdown(study_rows)))
+                                       variants_markdown(study_rows), claims))
     return "\n\n".join([*sections, *extra]) + "\n"
 
 

@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+)
 
 from ablab.extras import missing_extra
-from ablab.store.base import RunRow, RunStore, StoreError
+from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
 from ablab.store.check import check_store
+from ablab.store.claim_rows import ClaimRow, claims_table
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
 SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
@@ -45,6 +52,17 @@ runs = sa.Table(
     sa.Column("trial", sa.Integer),
     sa.Column("control", sa.String(256)),
     sa.Column("settings", sa.JSON),
+)
+claims = claims_table(metadata)
+# One row per named session (--ablab-session): its collection and shard plan (ablab.scale).
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("units", sa.JSON, nullable=False),
+    sa.Column("shards", sa.Integer),
+    sa.Column("plan", sa.JSON, nullable=False),
 )
 
 
@@ -113,7 +131,7 @@ class SqlStore(RunStore):
             metadata.create_all(self.engine, checkfirst=True)
         except DBAPIError:
             # Another process created it between our check and our CREATE.
-            if not sa.inspect(self.engine).has_table("runs"):
+            if not all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
                 raise
         self._add_missing_columns()
         self._ready = True
@@ -140,6 +158,27 @@ class SqlStore(RunStore):
         assert inserted is not None
         return int(inserted[0])
 
+    def append_claim(self, row: ClaimRow) -> int:
+        self._ensure_table()
+        values = {k: _finite(v) for k, v in asdict(row).items()}
+        with self.engine.begin() as connection:
+            inserted = connection.execute(claims.insert().values(**values)).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
+
+    def claims(
+        self, *, sessions: Sequence[str] | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        if not (self._ready or self.has_table("claims")):
+            return []
+        query = claims.select().order_by(claims.c.id)
+        if sessions is not None:
+            query = query.where(claims.c.session_id.in_(list(sessions)))
+        if study is not None:
+            query = query.where(claims.c.study == study)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
     def _select(self, query: sa.Select[Any]) -> list[dict[str, Any]]:
         if not self._exists():
             return []
@@ -163,9 +202,11 @@ class SqlStore(RunStore):
             return False
         return sa.inspect(self.engine).has_table(name)
 
-    def find(self, key: str) -> RunRow | None:
-        found = self._select(runs.select().where(runs.c.key == key).order_by(runs.c.id.desc())
-                             .limit(1))
+    def find(self, key: str, *, session: str | None = None) -> RunRow | None:
+        query = runs.select().where(runs.c.key == key)
+        if session is not None:
+            query = query.where(runs.c.session_id == session)
+        found = self._select(query.order_by(runs.c.id.desc()).limit(1))
         return RunRow.from_stored(found[0]) if found else None
 
     def rows(
@@ -182,6 +223,25 @@ class SqlStore(RunStore):
         query = (sa.select(runs.c.session_id).group_by(runs.c.session_id)
                  .order_by(sa.func.min(runs.c.id)))
         return [row["session_id"] for row in self._select(query)]
+
+    def register(self, manifest: SessionManifest) -> SessionManifest:
+        self._ensure_table()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sessions.insert().values(**asdict(manifest)))
+        except IntegrityError:  # another process registered the session first: its one holds
+            pass
+        stored = self.manifest(manifest.session_id)
+        assert stored is not None
+        return stored
+
+    def manifest(self, session: str) -> SessionManifest | None:
+        if not (self._ready or self.has_table("sessions")):
+            return None
+        query = sessions.select().where(sessions.c.session_id == session)
+        with self.engine.connect() as connection:
+            found = connection.execute(query).first()
+        return None if found is None else SessionManifest(**found._mapping)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -31,15 +31,9 @@ from ablab.train.loop import (
 )
 from ablab.train.precision import autocast, check_device_options, tf32_matmuls
 from ablab.train.stacked import StackedNet, Unstackable, stack
-from ablab.train.stepper import LOOP_ONLY, changed_axes
 
 # Optimisers whose update of each element reads only that element's gradient and state.
-ELEMENTWISE_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad")
-# Penalties that are sums over the weights: over the stack, the sum of the seeds' penalties.
-ADDITIVE_PENALTIES = ("none", "l1", "l2")
-# What the stacked loop does not do (it steps no schedule, trains with plain cross-entropy,
-# clips no gradient, augments no batch): a cell that sets any of these trains sequentially.
-NOT_STACKED = tuple(name for name in LOOP_ONLY if name != "penalty")
+ELEMENTWISE_OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 def training_record(mode: str, seeds: int, reason: str) -> dict[str, object]:
@@ -56,13 +50,11 @@ def batch_obstacle(exps: list[Experiment], datas: list[TensorData]) -> str | Non
         return "the experiments differ in more than the seed"
     if first.optimizer not in ELEMENTWISE_OPTIMIZERS:
         return f"optimizer {first.optimizer!r} is not elementwise"
-    if first.penalty not in ADDITIVE_PENALTIES:
-        return f"penalty {first.penalty!r} is not known to add up over seeds"
-    changed = changed_axes(first, NOT_STACKED)
-    if changed:
-        return f"{', '.join(changed)} set (the stacked loop has only the defaults)"
     if first.channels_last:
         return "channels_last layout"
+    unsupported = _unstacked_axes(first)
+    if unsupported:
+        return f"the stacked loop has no {unsupported} yet"
     shapes = {(d.x_train.shape, d.x_val.shape, d.x_test.shape) for d in datas}
     if len(shapes) != 1:
         return "the seeds' splits differ in size"
@@ -193,11 +185,21 @@ def _train_net(net: StackedNet, exps: list[Experiment], datas: list[TensorData]
             seed.eval_seconds += eval_seconds / k
             seed.samples_seen += seen
             record = EpochRecord(epoch, table[0][i], table[1][i], table[2][i], table[3][i],
-                                 seed.samples_seen, train_seconds / k, exp.lr)
+                                 seed.samples_seen, train_seconds / k, lr=exp.lr)
             seed.after_epoch(record, net, i)
     for i, seed in enumerate(seeds):
         net.write_seed(i, seed.best_state if seed.best_state is not None else seed.final_state)
     return seeds
+
+
+def _unstacked_axes(exp: Experiment) -> str:
+    """The axes the stacked loop does not implement (one optimiser over all seeds would get
+    them wrong: gradient clipping would clip the seeds' joint norm)."""
+    asked = {"learning-rate schedule": exp.schedule != "constant",
+             "gradient clipping": exp.grad_clip is not None,
+             f"loss {exp.loss!r}": exp.loss != "cross_entropy" or bool(exp.loss_kwargs),
+             "batch augmentation": exp.augmentation != "none"}
+    return ", ".join(name for name, on in asked.items() if on)
 
 
 def _epoch(

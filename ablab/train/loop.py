@@ -22,7 +22,12 @@ from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.train.build import build_model, loss_fn
 from ablab.train.guards import DIVERGENCE_FACTOR, chance_loss, check_outputs, diverged
-from ablab.train.metrics import classification_metrics, probabilities, time_to_accuracy
+from ablab.train.metrics import (
+    classification_metrics,
+    overfit_epoch,
+    probabilities,
+    time_to_accuracy,
+)
 from ablab.train.penalties import penalized
 from ablab.train.precision import (
     autocast,
@@ -251,6 +256,7 @@ def result_of(exp: Experiment, data: TensorData, outcome: TrainOutcome) -> RunRe
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))
+    metrics["overfit_epoch"] = overfit_epoch(outcome.history)
     if outcome.pretrain is not None:
         metrics["pretrain"] = outcome.pretrain
     timings = {

@@ -19,7 +19,8 @@ from ablab.atomic import atomic_path
 from ablab.batching import SeedBatching, shared_record, trained_row
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
-from ablab.naming import model_file_name
+from ablab.naming import inside, model_file_name
+from ablab.overrides import apply_overrides
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
@@ -64,6 +65,9 @@ class Session:
     cache: Path = field(default_factory=default_cache)
     download: bool = False
     reuse: bool = False
+    # A named session (--ablab-session) reuses only its own rows, so that every cell has its
+    # row in the session that compare and report --session read; unnamed, any session's.
+    named: bool = False
     save_models: Path | None = None
     # CUDA speed options (--ablab-amp, --ablab-tf32, --ablab-channels-last): when on, they
     # override the experiment's own setting; when off, a study's own choice stands.
@@ -71,6 +75,8 @@ class Session:
     tf32: bool = False
     channels_last: bool = False
     batching: SeedBatching = field(default_factory=SeedBatching)
+    # --ablab-set: fields changed in every cell (see ablab.overrides); recorded in each row.
+    overrides: dict[str, Any] = field(default_factory=dict)
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
 
     def settings(self) -> dict[str, Any]:
@@ -79,10 +85,12 @@ class Session:
                 "tf32": self.tf32, "channels_last": self.channels_last}
 
     def prepare(self, exp: Experiment) -> Experiment:
-        """The experiment as this session runs it, with the session's settings. A setting the
+        """The experiment as this session runs it: its --ablab-set overrides applied, then the
+        session's settings. A setting the
         experiment itself wrote (not its default) that differs from the session's is an error:
         the session never overwrites it silently. The CUDA speed options are the exception in
         one direction: when the session leaves one off, a study's own choice stands."""
+        exp = apply_overrides(exp, self.overrides)
         settings = self.settings()
         for name, value in list(settings.items()):
             own, default = getattr(exp, name), SETTING_DEFAULTS[name]
@@ -115,11 +123,13 @@ class Session:
         `seeds`: the variant's later seeds this session will ask for, to train with this one
         (see ablab.batching); a cell this session already trained is shared, not retrained."""
         check_artifacts(artifacts)
+        if self.save_models is not None:
+            inside(self.save_models, cell.study, "study")  # refused before it trains
         exp = self.prepare(exp)
         data = self.data(exp)
         key = exp.key(data.fingerprint)
         if self.reuse:
-            stored = self.store.find(key)
+            stored = self.store.find(key, session=self.session_id if self.named else None)
             # the same cell run another way (a CPU row in a GPU session, bf16 in fp32) is not
             # a result of this one: train it
             if stored is not None and same_settings(stored, self.settings()):
@@ -176,15 +186,23 @@ class Session:
             variant=cell.variant, params=cell.params, seed=exp.seed, experiment=exp.as_dict(),
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
-            timings=result.timings, environment=environment(self.device),
+            timings=result.timings, environment=self.environment(),
             settings={**exp.settings(), **thread_settings()},
             data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
 
+    def environment(self) -> dict[str, Any]:
+        """Where the row ran, and the session's --ablab-set overrides when there are any."""
+        found = environment(self.device)
+        if self.overrides:
+            found["overrides"] = dict(self.overrides)
+        return found
+
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None
         assert result.model is not None
-        path = self.save_models / cell.study / model_file_name(result.experiment, result.key)
+        folder = inside(self.save_models, cell.study, "study")
+        path = folder / model_file_name(result.experiment, result.key)
         with atomic_path(path) as partial:  # never a half-written checkpoint under the name
             torch.save(result.model.state_dict(), partial)
 

@@ -49,8 +49,8 @@ def largest_gap(sequential: list[RunResult], batched: list[RunResult]) -> float:
 @pytest.mark.parametrize("base", [
     Experiment(model="mlp", epochs=4),
     # Momentum, an L2 penalty and early stopping: seeds stop at different epochs.
-    Experiment(model="mlp", optimizer="momentum", lr=0.05, penalty="l2", penalty_weight=1e-3,
-               epochs=25, patience=1),
+    Experiment(model="mlp", optimizer="momentum", lr=0.05, penalty="l2",
+               penalty_kwargs={"weight": 1e-3}, epochs=25, patience=1),
     Experiment(model="cnn", model_kwargs={"channels": (8, 8), "linear": (32,)}, epochs=2),
 ], ids=["mlp", "mlp-momentum-l2-patience", "cnn"])
 def test_batched_matches_sequential_seed_by_seed(base: Experiment) -> None:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
-from ablab.train.build import build_model, make_optimizer, penalty
+from ablab.train.build import build_model, make_optimizer, make_penalty
 from ablab.train.loop import (
     EVAL_BATCH,
     EpochFitter,
@@ -52,6 +52,9 @@ def batch_obstacle(exps: list[Experiment], datas: list[TensorData]) -> str | Non
         return f"optimizer {first.optimizer!r} is not elementwise"
     if first.channels_last:
         return "channels_last layout"
+    unsupported = _unstacked_axes(first)
+    if unsupported:
+        return f"the stacked loop has no {unsupported} yet"
     shapes = {(d.x_train.shape, d.x_val.shape, d.x_test.shape) for d in datas}
     if len(shapes) != 1:
         return "the seeds' splits differ in size"
@@ -182,11 +185,21 @@ def _train_net(net: StackedNet, exps: list[Experiment], datas: list[TensorData]
             seed.eval_seconds += eval_seconds / k
             seed.samples_seen += seen
             record = EpochRecord(epoch, table[0][i], table[1][i], table[2][i], table[3][i],
-                                 seed.samples_seen, train_seconds / k)
+                                 seed.samples_seen, train_seconds / k, lr=exp.lr)
             seed.after_epoch(record, net, i)
     for i, seed in enumerate(seeds):
         net.write_seed(i, seed.best_state if seed.best_state is not None else seed.final_state)
     return seeds
+
+
+def _unstacked_axes(exp: Experiment) -> str:
+    """The axes the stacked loop does not implement (one optimiser over all seeds would get
+    them wrong: gradient clipping would clip the seeds' joint norm)."""
+    asked = {"learning-rate schedule": exp.schedule != "constant",
+             "gradient clipping": exp.grad_clip is not None,
+             f"loss {exp.loss!r}": exp.loss != "cross_entropy" or bool(exp.loss_kwargs),
+             "batch augmentation": exp.augmentation != "none"}
+    return ", ".join(name for name, on in asked.items() if on)
 
 
 def _epoch(
@@ -196,6 +209,7 @@ def _epoch(
     """One pass, every seed over its own permutation; sums per seed stay on the device."""
     net.train()
     weights = net.penalized()
+    term = make_penalty(exp)
     k, n, bs = y.shape[0], y.shape[1], exp.batch_size
     # Seed i's sample j is row i * n + j of the flattened stack: one row gather (index_select
     # copies whole rows) instead of an elementwise two-index gather.
@@ -212,7 +226,7 @@ def _epoch(
         with autocast(exp, x.device):
             logits = net(xb)
             losses = seed_losses(logits, yb)
-        extra = penalty(exp, weights)  # the sum of the seeds' penalties
+        extra = None if term is None else term(weights)  # the sum of the seeds' penalties
         objective = losses.sum() if extra is None else losses.sum() + extra
         optimizer.zero_grad(set_to_none=True)
         objective.backward()

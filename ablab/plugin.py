@@ -13,7 +13,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from ablab import claim_fixtures, fixtures
-from ablab.claim_fixtures import session_seeds
+from ablab.claim_fixtures import CLAIM_FIXTURES, session_seeds
 from ablab.data.loading import default_root
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.session import Session, new_session_id
@@ -174,7 +174,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", ())
         if "run" in names:
             item.add_marker(pytest.mark.ablation)
-        if "claim" in names:
+        if CLAIM_FIXTURES & set(names):  # `-m claim` selects claims and findings alike
             item.add_marker(pytest.mark.claim)
         if item.get_closest_marker("gpu") and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device; none on this machine"))

@@ -10,10 +10,12 @@ from typing import Protocol
 import pytest
 
 from ablab.cells import study_name
-from ablab.data.sources import DataUnavailable
+from ablab.data.sources import CorruptData, DataUnavailable
+from ablab.progress import LiveLine
+from ablab.seedplan import later_seeds
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
-from ablab.stash import CELL_PROPERTY, SESSION_KEY
+from ablab.stash import CELL_PROPERTY, SESSION_KEY, as_property
 from ablab.variant import SEED, variant_name
 
 
@@ -58,18 +60,25 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
     def run_cell(exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult:
         if isinstance(seed, int):
             exp = dataclasses.replace(exp, seed=seed)
+        live = LiveLine(request.config, f"{cell.study} {cell.variant} seed{exp.seed}", exp.epochs)
         try:
-            result = ablab_session.run(exp, cell, artifacts=artifacts)
+            result = ablab_session.run(exp, cell, artifacts=artifacts, on_epoch=live.update,
+                                       seeds=later_seeds(request.node))
         except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
             pytest.skip(f"data unavailable: {error}")
+        except CorruptData as error:  # the file is there but broken: one line, not a traceback
+            pytest.fail(f"corrupt data: {error}", pytrace=False)
+        finally:
+            live.close()
         record = {
             "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
             "status": result.status, "reused": result.reused,
+            "training": result.metrics.get("training", {}).get("mode"),
             "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
             "train_seconds": result.timings.get("train_seconds", 0.0),
             "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
         }
-        request.node.user_properties.append((CELL_PROPERTY, record))
+        request.node.user_properties.append((CELL_PROPERTY, as_property(record)))
         return result
 
     return run_cell

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tabulate import tabulate
 
-from ablab.stash import CELL_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stash import CELL_PROPERTY, RECORDS_KEY, SESSION_KEY, from_property
 from ablab.stats.spread import over_seeds
 
 REPORT_DIR = Path("results")
@@ -32,8 +32,10 @@ def mean_std(values: Sequence[float | None]) -> str:
 def _status(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["status"] for c in cells)
     text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    reused = sum(c["reused"] for c in cells)
-    return f"{text} ({reused} reused)" if reused else text
+    shared = sum(c.get("training") == "shared" for c in cells)  # trained for another study
+    reused = sum(c["reused"] for c in cells) - shared
+    notes = [f"{n} {what}" for n, what in ((reused, "reused"), (shared, "shared")) if n]
+    return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def study_tables(cells: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -75,8 +77,9 @@ class SummaryReporter:
         if report.when != "call":
             return
         for name, value in report.user_properties:
-            if name == CELL_PROPERTY and isinstance(value, dict):
-                self.records.cells.append(value)
+            record = from_property(value) if name == CELL_PROPERTY else None
+            if record is not None:
+                self.records.cells.append(record)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):

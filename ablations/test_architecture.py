@@ -15,6 +15,7 @@ import pytest
 from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
 from ablab.spec import Experiment
+from ablations.setups import expanded
 from models.zoo import weights_path
 
 STUDY = "architecture"
@@ -51,8 +52,9 @@ def base(profile: str) -> dict[str, Experiment]:
     s3 = dataclasses.replace(s3, dataset="mnist", epochs=5)
     s4 = dataclasses.replace(s4, dataset="fashion_mnist",
                              dataset_kwargs={"classes": (1, 3, 5, 7, 9)}, epochs=15)
-    s5 = Experiment(dataset="image_folder", dataset_kwargs={"path": IMAGE_FOLDER, "size": 64},
-                    optimizer="adam", batch_size=32, epochs=50, patience=5, augmentation="flip")
+    s5 = expanded(Experiment(dataset="image_folder",
+                             dataset_kwargs={"path": IMAGE_FOLDER, "size": 64}, optimizer="adam",
+                             batch_size=32, epochs=50, patience=5), "flip")
     s5_scratch = {"channels": (32, 64, 128, 256), "convs_per_block": 2, "batch_norm": True,
                   "batch_norm_at": "block", "linear": (1024, 1024)}
     cells = {

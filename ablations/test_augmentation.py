@@ -5,13 +5,12 @@ times the data). Claim: the 4x augmentation does not hurt (non-inferiority over 
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
 from ablab.spec import Experiment
+from ablations.setups import expanded
 
 STUDY = "augmentation"
 CONTROL = "none"
@@ -40,7 +39,7 @@ LEARN_MARGIN = {"smoke": 0.5, "full": 0.5}  # above the majority-class rate (0.1
 
 @pytest.mark.parametrize("augmentation", ["none", "flip", "noise", "both", "4x"])
 def test_augmentation(run: RunFixture, profile: str, augmentation: str, seed: int) -> None:
-    result = run(dataclasses.replace(base(profile), augmentation=augmentation))
+    result = run(expanded(base(profile), augmentation))
     check_learned(result, LEARN_MARGIN[profile])
 
 

@@ -29,7 +29,8 @@ LEARN_MARGIN = {"smoke": 0.5, "full": 0.15}  # above the majority-class rate (0.
 
 @pytest.mark.parametrize("penalty", list(WEIGHTS))
 def test_penalty(run: RunFixture, profile: str, penalty: str, seed: int) -> None:
-    exp = dataclasses.replace(base(profile), penalty=penalty, penalty_weight=WEIGHTS[penalty])
+    kwargs = {"weight": WEIGHTS[penalty]} if WEIGHTS[penalty] else {}
+    exp = dataclasses.replace(base(profile), penalty=penalty, penalty_kwargs=kwargs)
     check_learned(run(exp), LEARN_MARGIN[profile])
 
 

@@ -125,7 +125,7 @@ def test_bad_options_fail_in_one_line_and_write_nothing(
 @pytest.mark.parametrize(("field", "message"), [
     ('model="resnet1000"', "unknown model 'resnet1000'; known models:"),
     ('dataset="imagenet"', "unknown dataset 'imagenet'; known datasets:"),
-    ('init="orthogonal"', "init='orthogonal' is not allowed; choose one of"),
+    ('init="kaiming"', "unknown init 'kaiming'; known inits:"),
     ("lr=-1.0", "lr=-1.0 is not allowed; lr must be a finite number > 0"),
     ("batch_size=0", "batch_size=0 is not allowed; batch_size must be an integer > 0"),
 ])
@@ -141,3 +141,18 @@ def test_a_bad_experiment_fails_collection_and_writes_nothing(
     assert done.returncode != 0
     assert f"ValueError: {message}" in done.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_junitxml_properties_are_json(study: Path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    done = pytest_in(study, "--ablab-seeds", "2", "--junitxml", "junit.xml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    properties = ET.parse(study / "junit.xml").findall(".//property")
+    cells = [json.loads(p.get("value", "")) for p in properties if p.get("name") == "ablab_cell"]
+    claims = [json.loads(p.get("value", "")) for p in properties
+              if p.get("name") == "ablab_claim"]
+    assert sorted((c["variant"], c["seed"]) for c in cells) == [
+        ("he", 0), ("he", 1), ("zeros", 0), ("zeros", 1)]
+    assert [c["study"] for c in claims] == ["tiny"]

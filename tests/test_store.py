@@ -173,6 +173,18 @@ def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> 
     assert [r.seed for r in rows] == [1]
 
 
+def test_environment_records_the_machine_cpu_count() -> None:
+    import os
+
+    import torch
+
+    from ablab.store.environment import environment
+
+    found = environment(torch.device("cpu"))
+    assert found["cpu_count"] == os.cpu_count()
+    assert found["torch_threads"] == torch.get_num_threads()
+
+
 def make_claim(session: str, **changes: Any) -> ClaimRow:
     claim = ClaimRow(
         session_id=session, study="contract", node_id="tests::test_claim", kind="comparison",

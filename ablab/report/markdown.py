@@ -143,8 +143,38 @@ def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
                  f"to {max(r.created_at for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),
     ]
+    overrides = [" ".join(f"{k}={v!r}" for k, v in e["overrides"].items())
+                 for e in envs if e.get("overrides")]
+    if overrides:  # --ablab-set: every cell of those rows changed so
+        facts.append(("--ablab-set", _unique(overrides)))
     table = tabulate(facts, ["", ""], tablefmt="github", disable_numparse=True)
     return "# ablab report\n\n" + table
+
+
+# What a variant's table should not list: the seed varies within a variant, not between them.
+_NOT_VARIED = ("seed",)
+
+
+def _setting(experiment: Mapping[str, Any], name: str) -> str:
+    """`adamw {'weight_decay': 0.05}`: a field with its `*_kwargs` (the axes, model, dataset)."""
+    value, kwargs = experiment.get(name), experiment.get(f"{name}_kwargs")
+    return f"{value} {kwargs}" if kwargs else str(value)
+
+
+def variants_markdown(rows: Sequence[RunRow]) -> str:
+    """Variant -> the Experiment fields in which the study's variants differ (each axis with its
+    kwargs), derived from the stored experiments; "" when they differ in none."""
+    experiments = {row.variant: row.experiment for row in rows}
+    names = {k for e in experiments.values() for k in e if k not in _NOT_VARIED}
+    fields = sorted(k.removesuffix("_kwargs") if k.removesuffix("_kwargs") in names else k
+                    for k in names)
+    varying = [name for name in dict.fromkeys(fields)
+               if len({_setting(e, name) for e in experiments.values()}) > 1]
+    if not varying:
+        return ""
+    table = [[variant, *(_setting(e, name) for name in varying)]
+             for variant, e in experiments.items()]
+    return tabulate(table, ["variant", *varying], tablefmt="github", disable_numparse=True)
 
 
 def figure_markdown(figures: Sequence[FigureRef]) -> str:
@@ -152,13 +182,16 @@ def figure_markdown(figures: Sequence[FigureRef]) -> str:
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
-                   figures: Sequence[FigureRef], claims: Sequence[dict[str, Any]] = ()) -> str:
+                   figures: Sequence[FigureRef], variants: str = "",
+                   claims: Sequence[dict[str, Any]] = ()) -> str:
     """One study's section: table, plain-words findings, its claims and findings from the
-    claims table, per-class tables, figures."""
+    claims table, the variants' settings, per-class tables, figures."""
     parts = [f"## {study}", summary_markdown(summary), findings(summary)]
     stated = claims_markdown(study, claims)
     if stated:
         parts.append(stated)
+    if variants:
+        parts += [f"### {study}: what the variants set", variants]
     for variant, table in per_class.items():
         parts += [f"### {study}: per-class test metrics of `{variant}` (mean over seeds)",
                   table]
@@ -190,7 +223,8 @@ def report_markdown(rows: Sequence[RunRow], sessions: Sequence[str], command: st
     sections = [header_markdown(rows, sessions, command)]
     for name, study_rows, summary in studies(rows) if parts is None else parts:
         sections.append(study_markdown(name, summary, per_class_tables(study_rows),
-                                       (figures or {}).get(name, ()), claims))
+                                       (figures or {}).get(name, ()),
+                                       variants_markdown(study_rows), claims))
     return "\n\n".join([*sections, *extra]) + "\n"
 
 

@@ -69,8 +69,9 @@ class RunStore(ABC):
     url: str
 
     @abstractmethod
-    def check(self) -> None:
-        """Raise StoreError when the database cannot be reached (writes nothing)."""
+    def check(self, *, write: bool = True) -> None:
+        """Raise StoreError when the database cannot be reached, is not ablab's or (with
+        `write`) cannot be written; writes nothing that stays."""
 
     @abstractmethod
     def append(self, row: RunRow) -> int:

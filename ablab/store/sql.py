@@ -12,9 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from ablab.extras import missing_extra
 from ablab.store.base import RunRow, RunStore, StoreError
+from ablab.store.check import check_store
 from ablab.store.claim_rows import ClaimRow, claims_table
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
@@ -88,8 +90,12 @@ class SqlStore(RunStore):
                 parsed, json_serializer=_dumps, pool_pre_ping=True,
                 connect_args={"timeout": SQLITE_BUSY_MS / 1000} if self._sqlite_path else {},
             )
+        except ImportError as error:  # the driver of an optional extra (psycopg)
+            raise StoreError(f"database {url!r}: {missing_extra(error) or error}") from None
         except (ArgumentError, NoSuchModuleError, ValueError) as error:
-            raise StoreError(f"database URL {url!r} is not usable: {error}") from error
+            raise StoreError(f"database URL {url!r} is not usable: {error}; give a SQLAlchemy "
+                             "URL such as sqlite:///results/ablab.db or "
+                             "postgresql://user@host/db") from error
         if self._sqlite_path is not None:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._ready = False
@@ -97,20 +103,9 @@ class SqlStore(RunStore):
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
-    def check(self) -> None:
-        if self._sqlite_path not in (None, "", ":memory:"):
-            folder = Path(str(self._sqlite_path)).resolve().parent
-            parent = _existing_parent(folder)
-            if not parent.is_dir() or not os.access(parent, os.W_OK):
-                raise StoreError(f"database {self._safe_url()}: cannot create folder {folder} "
-                                 f"({parent} is not a writable folder)")
-            return
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
-        except SQLAlchemyError as error:
-            reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-            raise StoreError(f"cannot reach database {self._safe_url()}: {reason}") from error
+    def check(self, *, write: bool = True) -> None:
+        required = [c.name for c in runs.columns if not c.nullable]
+        check_store(self.engine, self._safe_url(), self._sqlite_path, required, write=write)
 
     def _ensure_table(self) -> None:
         if self._ready:
@@ -215,12 +210,6 @@ class SqlStore(RunStore):
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _existing_parent(folder: Path) -> Path:
-    while not folder.exists():
-        folder = folder.parent
-    return folder
 
 
 def open_store(url: str | None = None) -> SqlStore:

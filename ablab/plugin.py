@@ -4,6 +4,7 @@ ablab.fixtures, the summary table in ablab.terminal."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,15 @@ from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.overrides import parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
+from ablab.scale.plugin import NamedSession
+from ablab.scale.shards import Shard, ShardError, check_session_id, parse_shard
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
 from ablab.store import StoreError, open_store
 from ablab.terminal import SummaryReporter
 from ablab.train.devices import resolve_device
+from ablab.train.slots import pin_worker
 from ablab.train.threads import DEFAULT_THREADS, apply_threads, parse_threads
 
 MODELS_DIR = Path("results/models")
@@ -68,6 +72,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ablab-report", action="store_true",
                     help="write results/REPORT.md and results/figures/ for this session at the "
                          "end (python -m ablab report does the same afterwards)")
+    group.addoption("--ablab-session", default=None, metavar="ID",
+                    help="write into the named session (default ABLAB_SESSION, else a new id): "
+                         "every process and machine naming the same id shares it")
+    group.addoption("--ablab-shard", default=None, metavar="I/N",
+                    help="run shard I of N of the named session's cells (needs --ablab-session; "
+                         "docs/scale-out.md)")
     group.addoption("--ablab-amp", choices=AMPS, default="none",
                     help="mixed precision on CUDA: bf16 autocast (default none)")
     group.addoption("--ablab-tf32", action="store_true",
@@ -143,11 +153,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, profile, ablab_session
     config.pluginmanager.register(claim_fixtures, "ablab-claims")  # claim, finding, trend
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
+    pin_worker(os.environ)  # before CUDA starts: this worker's GPU or MIG slice
     device = _device(config.getoption("ablab_device"))
+    named, shard = _named_session(config)
+    session_id = workerinput.get("ablab_session") or named or new_session_id()
+    if named is not None:
+        settings = {"profile": config.getoption("ablab_profile"),
+                    "seeds": config.getoption("ablab_seeds")}
+        config.pluginmanager.register(NamedSession(store, named, settings, shard),
+                                      "ablab-named-session")
     config.stash[SESSION_KEY] = Session(
         store=store,
         device=device,
-        session_id=workerinput.get("ablab_session") or new_session_id(),
+        session_id=session_id,
+        named=named is not None,
         profile=config.getoption("ablab_profile"),
         data_root=Path(data) if data else default_root(),
         download=config.getoption("ablab_download"),
@@ -165,6 +184,24 @@ def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> in
         return parse(str(config.getoption(f"ablab_{name}")))
     except ValueError as error:
         raise pytest.UsageError(f"--ablab-{name.replace('_', '-')}: {error}") from None
+
+
+def _named_session(config: pytest.Config) -> tuple[str | None, Shard | None]:
+    """--ablab-session (or ABLAB_SESSION) and --ablab-shard, checked. A shard without a session
+    id is refused: an id made up per shard would put every shard in a session of its own."""
+    named = config.getoption("ablab_session") or os.environ.get("ABLAB_SESSION") or None
+    text = config.getoption("ablab_shard")
+    try:
+        shard = None if text is None else parse_shard(text)
+        if named is not None:
+            check_session_id(named)
+    except ShardError as error:
+        raise pytest.UsageError(str(error)) from None
+    if shard is not None and named is None:
+        raise pytest.UsageError(f"--ablab-shard {text}: needs --ablab-session ID (or "
+                                "ABLAB_SESSION), the same on every shard, e.g. the CI run id")
+    return named, shard
+
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -11,11 +11,13 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from ablab.validate import check_kwargs
 
 F = TypeVar("F", bound=Callable[..., Any])
+Lister = Callable[[Path | None], list[dict[str, Any]]]
 
 # Arguments the engine passes itself; a user's kwargs may not set them.
 ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
@@ -30,6 +32,7 @@ class Registry(Generic[F]):
         # What the engine passes itself (the model, the optimiser, lr, ...), never a kwarg.
         self.engine_args = engine_args
         self._factories: dict[str, F] = {}
+        self._listers: dict[str, Lister] = {}
 
     def register(self, factory: F) -> F:
         name = factory.__name__
@@ -37,6 +40,18 @@ class Registry(Generic[F]):
             raise ValueError(f"{self.kind} {name!r} is registered twice")
         self._factories[name] = factory
         return factory
+
+    def listed_by(self, lister: Lister) -> Callable[[F], F]:
+        """Decorator: `lister(data_root)` gives the keyword arguments of each usable choice of
+        a factory whose choices are found at run time (e.g. every UEA set under the data root),
+        for listings; it raises (e.g. DataUnavailable) to say why there is none."""
+        def wrap(factory: F) -> F:
+            self._listers[factory.__name__] = lister
+            return factory
+        return wrap
+
+    def lister(self, name: str) -> Lister | None:
+        return self._listers.get(name)
 
     def names(self) -> list[str]:
         return sorted(self._factories)

@@ -65,6 +65,9 @@ class Session:
     cache: Path = field(default_factory=default_cache)
     download: bool = False
     reuse: bool = False
+    # A named session (--ablab-session) reuses only its own rows, so that every cell has its
+    # row in the session that compare and report --session read; unnamed, any session's.
+    named: bool = False
     save_models: Path | None = None
     # CUDA speed options (--ablab-amp, --ablab-tf32, --ablab-channels-last): when on, they
     # override the experiment's own setting; when off, a study's own choice stands.
@@ -126,7 +129,7 @@ class Session:
         data = self.data(exp)
         key = exp.key(data.fingerprint)
         if self.reuse:
-            stored = self.store.find(key)
+            stored = self.store.find(key, session=self.session_id if self.named else None)
             # the same cell run another way (a CPU row in a GPU session, bf16 in fp32) is not
             # a result of this one: train it
             if stored is not None and same_settings(stored, self.settings()):

@@ -19,7 +19,7 @@ CONTROL = "0.1"  # what the report compares every variant with: S6's rate for it
 
 def base(profile: str) -> Experiment:
     """One hidden ReLU layer of 100 units, plain SGD, batch 128. smoke: digits, 30 epochs.
-    full: a 10,000-image MNIST training subset, 100 epochs."""
+    full: all 60,000 MNIST training images, 100 epochs."""
     return dataclasses.replace(s6_training(profile),
                                model_kwargs={"hidden": (100,), "activation": "relu"})
 

@@ -16,7 +16,12 @@ from ablab.data import TensorData, load_data
 from ablab.registry import INITS, MODELS
 from ablab.spec import EpochRecord, Experiment
 from ablab.train.loop import run_experiment, train
-from ablab.train.metrics import classification_metrics, is_collapsed, time_to_accuracy
+from ablab.train.metrics import (
+    classification_metrics,
+    is_collapsed,
+    overfit_epoch,
+    time_to_accuracy,
+)
 
 FAST = Experiment(dataset="digits", epochs=3, batch_size=64, device="cpu")
 
@@ -126,6 +131,16 @@ def test_time_to_accuracy_counts_epochs_and_training_seconds() -> None:
     never = time_to_accuracy(history, 0.95)
     assert math.isnan(never["epochs_to_target"])
     assert time_to_accuracy(history, None) == {}
+
+
+def test_overfit_epoch_is_where_validation_loss_turns_up() -> None:
+    def history(val_losses: list[float]) -> list[EpochRecord]:
+        return [EpochRecord(i, 0.1, 0.9, v, 0.8, 10 * i, 1.0)
+                for i, v in enumerate(val_losses, start=1)]
+
+    assert overfit_epoch(history([0.9, 0.5, 0.4, 0.45, 0.6])) == 3.0
+    assert math.isnan(overfit_epoch(history([0.9, 0.5, 0.4])))  # still falling at the end
+    assert math.isnan(overfit_epoch(history([0.9])))
 
 
 def test_metrics_of_a_known_prediction() -> None:

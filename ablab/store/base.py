@@ -63,6 +63,20 @@ class RunRow:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class SessionManifest:
+    """What one named session collects: its settings, its units (a variant's seeds, or one
+    other test) with their node ids, and, when sharded, the shard count and each unit's shard.
+    The first process that names the session stores it; every later one must match it."""
+
+    session_id: str
+    settings: dict[str, Any]
+    units: dict[str, list[str]]
+    shards: int | None = None
+    plan: dict[str, int] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
 class RunStore(ABC):
     """Append-only rows; a row is there whole or not at all."""
 
@@ -78,8 +92,8 @@ class RunStore(ABC):
         """Store one row atomically; returns its id."""
 
     @abstractmethod
-    def find(self, key: str) -> RunRow | None:
-        """The newest row whose experiment key is `key`, or None."""
+    def find(self, key: str, *, session: str | None = None) -> RunRow | None:
+        """The newest row whose experiment key is `key` (of that session if given), or None."""
 
     @abstractmethod
     def rows(
@@ -104,6 +118,15 @@ class RunStore(ABC):
     @abstractmethod
     def sessions(self) -> list[str]:
         """Session ids, oldest first."""
+
+    @abstractmethod
+    def register(self, manifest: SessionManifest) -> SessionManifest:
+        """Store `manifest` unless its session has one; return the stored one (first wins,
+        also when several processes register at the same moment)."""
+
+    @abstractmethod
+    def manifest(self, session: str) -> SessionManifest | None:
+        """The manifest a named session registered, or None (unnamed, or an older ablab)."""
 
     @abstractmethod
     def close(self) -> None:

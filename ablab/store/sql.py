@@ -12,10 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+)
 
 from ablab.extras import missing_extra
-from ablab.store.base import RunRow, RunStore, StoreError
+from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
 from ablab.store.check import check_store
 from ablab.store.claim_rows import ClaimRow, claims_table
 
@@ -49,6 +54,16 @@ runs = sa.Table(
     sa.Column("settings", sa.JSON),
 )
 claims = claims_table(metadata)
+# One row per named session (--ablab-session): its collection and shard plan (ablab.scale).
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("units", sa.JSON, nullable=False),
+    sa.Column("shards", sa.Integer),
+    sa.Column("plan", sa.JSON, nullable=False),
+)
 
 
 def resolve_url(url: str | None) -> str:
@@ -115,9 +130,8 @@ class SqlStore(RunStore):
         try:
             metadata.create_all(self.engine, checkfirst=True)
         except DBAPIError:
-            # Another process created them between our check and our CREATE.
-            inspector = sa.inspect(self.engine)
-            if not (inspector.has_table("runs") and inspector.has_table("claims")):
+            # Another process created it between our check and our CREATE.
+            if not all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
                 raise
         self._add_missing_columns()
         self._ready = True
@@ -188,9 +202,11 @@ class SqlStore(RunStore):
             return False
         return sa.inspect(self.engine).has_table(name)
 
-    def find(self, key: str) -> RunRow | None:
-        found = self._select(runs.select().where(runs.c.key == key).order_by(runs.c.id.desc())
-                             .limit(1))
+    def find(self, key: str, *, session: str | None = None) -> RunRow | None:
+        query = runs.select().where(runs.c.key == key)
+        if session is not None:
+            query = query.where(runs.c.session_id == session)
+        found = self._select(query.order_by(runs.c.id.desc()).limit(1))
         return RunRow.from_stored(found[0]) if found else None
 
     def rows(
@@ -207,6 +223,25 @@ class SqlStore(RunStore):
         query = (sa.select(runs.c.session_id).group_by(runs.c.session_id)
                  .order_by(sa.func.min(runs.c.id)))
         return [row["session_id"] for row in self._select(query)]
+
+    def register(self, manifest: SessionManifest) -> SessionManifest:
+        self._ensure_table()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sessions.insert().values(**asdict(manifest)))
+        except IntegrityError:  # another process registered the session first: its one holds
+            pass
+        stored = self.manifest(manifest.session_id)
+        assert stored is not None
+        return stored
+
+    def manifest(self, session: str) -> SessionManifest | None:
+        if not (self._ready or self.has_table("sessions")):
+            return None
+        query = sessions.select().where(sessions.c.session_id == session)
+        with self.engine.connect() as connection:
+            found = connection.execute(query).first()
+        return None if found is None else SessionManifest(**found._mapping)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -20,6 +20,8 @@ def penalized(model: nn.Module) -> list[torch.Tensor]:
 
 
 def _norm_penalty(power: int, weight: float) -> PenaltyFn:
+    """weight x the *sum* over the weights (see `penalized`) of |w| (L1) or w**2 (L2): not a
+    mean over weights and no 1/2, so the weight's effect grows with the model's size."""
     if not weight > 0:
         raise ValueError(f"weight={weight} must be > 0")
 

@@ -36,6 +36,7 @@ class Evaluated:
 
 
 EVALUATED_KEY = pytest.StashKey[list[Evaluated]]()
+CLAIM_FIXTURES = frozenset({"claim", "finding", "claim_trend", "finding_trend"})
 
 
 def session_seeds(config: pytest.Config) -> list[int]:

@@ -14,7 +14,7 @@ import torch
 
 from ablab import claim_fixtures, fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
-from ablab.claim_fixtures import session_seeds
+from ablab.claim_fixtures import CLAIM_FIXTURES, session_seeds
 from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.overrides import parse_overrides
@@ -236,7 +236,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", ())
         if "run" in names:
             item.add_marker(pytest.mark.ablation)
-        if "claim" in names:
+        if CLAIM_FIXTURES & set(names):  # `-m claim` selects claims and findings alike
             item.add_marker(pytest.mark.claim)
         if item.get_closest_marker("gpu") and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device; none on this machine"))

@@ -53,8 +53,7 @@ def test_adamw_weight_decay_does_not_hurt(claim: ClaimFixture) -> None:
     assert comparison.not_worse(MARGIN), comparison.describe()
 
 
-def test_cosine_against_constant(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_cosine_against_constant(finding: ClaimFixture) -> None:
     """Reported: each optimiser with cosine annealing against its constant rate."""
     for name in RATES:
-        comparison = claim(f"{name}-cosine", name)
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(f"{name}-cosine", name)

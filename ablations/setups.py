@@ -64,3 +64,12 @@ def s6_training(profile: str) -> Experiment:
                           batch_size=128, epochs=30)
     return Experiment(dataset="mnist", model="mlp", optimizer="sgd", lr=0.1, batch_size=128,
                       epochs=100)
+
+
+def expanded(exp: Experiment, copies: str) -> Experiment:
+    """S4's copies are made once, before training: the repository's `expanded` dataset (not the
+    engine's `augmentation`, which transforms each batch afresh inside the loop)."""
+    if copies == "none":
+        return exp
+    return dataclasses.replace(exp, dataset="expanded", dataset_kwargs={
+        "source": exp.dataset, "source_kwargs": exp.dataset_kwargs, "copies": copies})

@@ -15,7 +15,7 @@ import pytest
 from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
 from ablab.spec import Experiment
-from ablations.setups import s3_models
+from ablations.setups import expanded, s3_models
 from models.zoo import weights_path
 
 STUDY = "architecture"
@@ -52,10 +52,12 @@ def base(profile: str) -> dict[str, Experiment]:
                 "s4-autoencoder": dataclasses.replace(s4, model="ae_classifier",
                                                       model_kwargs=s4_ae)}
     s3_full = s3_models(profile)
-    s4 = dataclasses.replace(s4, dataset="fashion_mnist", augmentation="4x",
-                             dataset_kwargs={"classes": (1, 3, 5, 7, 9)}, epochs=15)
-    s5 = Experiment(dataset="image_folder", dataset_kwargs={"path": IMAGE_FOLDER, "size": 64},
-                    optimizer="adam", batch_size=32, epochs=50, patience=5, augmentation="flip")
+    s4 = expanded(dataclasses.replace(s4, dataset="fashion_mnist",
+                                      dataset_kwargs={"classes": (1, 3, 5, 7, 9)}, epochs=15),
+                  "4x")
+    s5 = expanded(Experiment(dataset="image_folder",
+                             dataset_kwargs={"path": IMAGE_FOLDER, "size": 64}, optimizer="adam",
+                             batch_size=32, epochs=50, patience=5), "flip")
     s5_scratch = {"channels": (32, 64, 128, 256), "convs_per_block": 2, "batch_norm": True,
                   "batch_norm_at": "block", "linear": (1024, 1024)}
     cells = {
@@ -112,18 +114,16 @@ def test_cnn_not_worse_than_mlp(claim: ClaimFixture) -> None:
     assert comparison.not_worse(MARGIN), comparison.describe()
 
 
-def test_cnn_against_autoencoder(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_cnn_against_autoencoder(finding: ClaimFixture) -> None:
     """Reported: S4's CNN against its autoencoder classifier."""
-    comparison = claim("s4-cnn", "s4-autoencoder")
-    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+    finding("s4-cnn", "s4-autoencoder")
 
 
 def test_scratch_against_deep_networks(
-    claim: ClaimFixture, profile: str, pytestconfig: pytest.Config
+    finding: ClaimFixture, profile: str
 ) -> None:
     """Reported (full profile): S5's scratch CNN against each deep network."""
     if profile == "smoke":
         pytest.skip("S5 runs in the full profile only (it needs a class-folder image set)")
     for net in ("vgg16", "resnet50", "vgg16-imagenet", "resnet50-imagenet"):
-        comparison = claim(f"s5-{net}", "s5-scratch")
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(f"s5-{net}", "s5-scratch")

@@ -43,13 +43,11 @@ def test_hidden_units(
     check_learned(run(exp), LEARN_MARGIN[profile])
 
 
-def test_wide_layers_overfit(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_wide_layers_overfit(finding: ClaimFixture) -> None:
     """Reported: is validation minus train loss larger at 200 units than at 20 (S6)?"""
-    comparison = claim("width-200", "width-20", metric="overfit_gap")
-    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+    finding("width-200", "width-20", metric="overfit_gap")
 
 
-def test_third_layer(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_third_layer(finding: ClaimFixture) -> None:
     """Reported: does 128-64-32 beat 128-64 (S3)?"""
-    comparison = claim("depth-128x64x32", "depth-128x64")
-    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+    finding("depth-128x64x32", "depth-128x64")

@@ -48,8 +48,7 @@ def test_split_ratio(run: RunFixture, profile: str, share: float, seed: int) -> 
 
 
 def test_largest_against_smallest_training_share(
-    claim: ClaimFixture, pytestconfig: pytest.Config
+    finding: ClaimFixture
 ) -> None:
     """Reported, not asserted: does 90 % training data beat 50 % over seeds?"""
-    comparison = claim("train-0.9", "train-0.5")
-    assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+    finding("train-0.9", "train-0.5")

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ablab.store import RunRow, SqlStore, StoreError, open_store
+from ablab.store import ClaimRow, RunRow, SessionManifest, SqlStore, StoreError, open_store
 from ablab.store.sql import runs
 from tests.conftest import REPO, postgres_url
 
@@ -79,6 +79,16 @@ def test_find_returns_the_newest_row_of_a_key(store: SqlStore, session: str) -> 
     assert found is not None
     assert found.status == "diverged"
     assert store.find(uuid.uuid4().hex) is None
+
+
+def test_find_in_a_session_ignores_the_others(store: SqlStore, session: str) -> None:
+    key = uuid.uuid4().hex
+    store.append(make_row(session, 1, key=key, status="ok"))
+    store.append(make_row(f"{session}-later", 2, key=key, status="diverged"))
+    found = store.find(key, session=session)
+    assert found is not None
+    assert found.status == "ok"
+    assert store.find(key, session=f"{session}-other") is None
 
 
 def test_rows_filter_by_session_and_study(store: SqlStore, session: str) -> None:
@@ -171,3 +181,57 @@ def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> 
         store.append(make_row(session, 2, trial=0))
         _, rows = session_rows(store, session)
     assert [r.seed for r in rows] == [1]
+
+
+def test_environment_records_the_machine_cpu_count() -> None:
+    import os
+
+    import torch
+
+    from ablab.store.environment import environment
+
+    found = environment(torch.device("cpu"))
+    assert found["cpu_count"] == os.cpu_count()
+    assert found["torch_threads"] == torch.get_num_threads()
+
+
+def make_claim(session: str, **changes: Any) -> ClaimRow:
+    claim = ClaimRow(
+        session_id=session, study="contract", node_id="tests::test_claim", kind="comparison",
+        a="v1", b="v0", metric="loss", direction="lower", n=3, diff=-0.1, ci_low=-0.2,
+        ci_high=math.nan, p_value=0.01, alpha=0.05, verdict="better", asserted=True,
+        passed=False, text="v1 vs v0 on loss: better", seeds=[0, 1, 2],
+    )
+    return dataclasses.replace(claim, **changes)
+
+
+def test_claims_are_stored_beside_the_runs(store: SqlStore, session: str) -> None:
+    other = session + "-other"
+    store.append_claim(make_claim(session))
+    store.append_claim(make_claim(session, study="elsewhere", asserted=False, passed=None))
+    store.append_claim(make_claim(other))
+    first, second = store.claims(sessions=[session])
+    assert (first["verdict"], first["asserted"], first["passed"]) == ("better", True, False)
+    assert first["ci_high"] is None  # no NaN in the database
+    assert first["seeds"] == [0, 1, 2]
+    assert (second["asserted"], second["passed"]) == (False, None)
+    assert [c["study"] for c in store.claims(sessions=[session, other], study="contract")] == [
+        "contract", "contract"]
+
+
+def test_a_claim_row_names_its_allowed_kinds() -> None:
+    with pytest.raises(ValueError, match=r"kind='pair' is not allowed; choose one of"):
+        make_claim("s", kind="pair")
+
+
+def test_the_first_manifest_of_a_session_wins(store: SqlStore, session: str) -> None:
+    assert store.manifest(session) is None
+    first = SessionManifest(session_id=session, settings={"profile": "smoke", "seeds": 2},
+                            units={"init/mlp-he": ["a[seed0]", "a[seed1]"]}, shards=2,
+                            plan={"init/mlp-he": 2})
+    stored = store.register(first)
+    again = store.register(dataclasses.replace(first, shards=3, plan={"init/mlp-he": 1}))
+    for got in (stored, again, store.manifest(session)):
+        assert got is not None
+        assert (got.settings, got.units, got.shards, got.plan) == (
+            first.settings, first.units, 2, {"init/mlp-he": 2})

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from ablab.atomic import write_text
-from ablab.cli.common import add_db_option
+from ablab.cli.common import CommandError, add_db_option
 from ablab.gate import compare
 from ablab.gate.compare import compare_frames
 from ablab.gate.export import read_table, session_frame
 from ablab.gate.markdown import markdown
 from ablab.gate.verdicts import Thresholds
+from ablab.scale.missing import untrained_markdown
+from ablab.store import open_store
 
 
 def _limits(args: argparse.Namespace) -> Thresholds:
@@ -24,16 +26,24 @@ def main(args: argparse.Namespace) -> int:
     limits = _limits(args)
     baseline_path = Path(args.baseline)
     baseline = read_table(baseline_path)
+    untrained = ""
     if args.current is not None:
         source, current = str(args.current), read_table(Path(args.current))
     else:
         session, current = session_frame(args.db, args.session)
         source = f"session {session}"
+        with open_store(args.db) as store:  # a named session's cells that no shard trained
+            untrained = untrained_markdown(store, session)
     verdicts, missing = compare_frames(baseline, current, limits, args.metric)
-    failed = any(v.regressed for v in verdicts) or (args.fail_missing and missing.any_lost)
+    lost = missing.any_lost or bool(untrained)
+    failed = any(v.regressed for v in verdicts) or (args.fail_missing and lost)
     text = markdown(source, str(baseline_path), verdicts, missing, limits, failed,
                     args.fail_missing)
-    print(text, end="")
+    text += f"\n{untrained}" if untrained else ""
+    print(text, end="")  # with nothing compared, it still lists the missing and new cells
+    if not verdicts:  # a gate that judged nothing must not pass
+        raise CommandError(f"nothing compared: none of the {len(current)} rows of {source} "
+                           f"is a cell of {baseline_path}; check --baseline and --session")
     if args.out:
         write_text(Path(args.out), text)
     return 1 if failed else 0

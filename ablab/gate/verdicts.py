@@ -31,7 +31,7 @@ SPEED = (Metric("samples_per_second", True, speed=True),
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The gate's tolerances (see notes/README-gate.md for why these defaults)."""
+    """The gate's tolerances (see docs/regression-gate.md for why these defaults)."""
 
     floor: float = 0.01  # accuracy-like metrics: one point
     epochs_floor: float = 1.0  # epochs to target

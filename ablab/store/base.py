@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Self
+
+from ablab.store.claim_rows import ClaimRow
 
 # Rows written before the `control` column kept the study's CONTROL in params under this key.
 LEGACY_CONTROL_PARAM = "_control"
@@ -60,22 +63,37 @@ class RunRow:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class SessionManifest:
+    """What one named session collects: its settings, its units (a variant's seeds, or one
+    other test) with their node ids, and, when sharded, the shard count and each unit's shard.
+    The first process that names the session stores it; every later one must match it."""
+
+    session_id: str
+    settings: dict[str, Any]
+    units: dict[str, list[str]]
+    shards: int | None = None
+    plan: dict[str, int] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
 class RunStore(ABC):
     """Append-only rows; a row is there whole or not at all."""
 
     url: str
 
     @abstractmethod
-    def check(self) -> None:
-        """Raise StoreError when the database cannot be reached (writes nothing)."""
+    def check(self, *, write: bool = True) -> None:
+        """Raise StoreError when the database cannot be reached, is not ablab's or (with
+        `write`) cannot be written; writes nothing that stays."""
 
     @abstractmethod
     def append(self, row: RunRow) -> int:
         """Store one row atomically; returns its id."""
 
     @abstractmethod
-    def find(self, key: str) -> RunRow | None:
-        """The newest row whose experiment key is `key`, or None."""
+    def find(self, key: str, *, session: str | None = None) -> RunRow | None:
+        """The newest row whose experiment key is `key` (of that session if given), or None."""
 
     @abstractmethod
     def rows(
@@ -84,12 +102,31 @@ class RunStore(ABC):
         """Rows in insertion order, optionally of one session and one study."""
 
     @abstractmethod
+    def append_claim(self, row: ClaimRow) -> int:
+        """Store one evaluated claim or finding; returns its id."""
+
+    @abstractmethod
+    def claims(
+        self, *, sessions: Sequence[str] | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Claim rows in insertion order, optionally of some sessions and one study."""
+
+    @abstractmethod
     def has_table(self, name: str) -> bool:
         """Whether the database has table `name` (e.g. Optuna's); creates nothing."""
 
     @abstractmethod
     def sessions(self) -> list[str]:
         """Session ids, oldest first."""
+
+    @abstractmethod
+    def register(self, manifest: SessionManifest) -> SessionManifest:
+        """Store `manifest` unless its session has one; return the stored one (first wins,
+        also when several processes register at the same moment)."""
+
+    @abstractmethod
+    def manifest(self, session: str) -> SessionManifest | None:
+        """The manifest a named session registered, or None (unnamed, or an older ablab)."""
 
     @abstractmethod
     def close(self) -> None:

@@ -36,8 +36,8 @@ def base(profile: str) -> dict[str, Experiment]:
 
 CHANCE_MARGIN = 0.05  # zeros may sit this far above the majority-class rate and still be "chance"
 # He and Xavier must beat chance by this much: digits' chance is 0.1, the malaria cells' 0.5.
-# On the malaria cells an MLP on raw pixels is weak: He reached 0.667 in 20 epochs (full
-# profile, seed 0, measured; docs/studies.md), the CNN about 0.92 at 10 epochs.
+# On the malaria cells an MLP on raw pixels is weak: He reached 0.674 +/- 0.008 in 20 epochs
+# (full profile, seeds 0..2, measured; docs/studies.md), the CNN 0.919 (seed 0).
 LEARN_MARGIN = {("smoke", "mlp"): 0.5, ("smoke", "cnn"): 0.5,
                 ("full", "mlp"): 0.1, ("full", "cnn"): 0.3}
 # PyTorch's default init must only beat chance: on the malaria cells (full profile, 10 epochs,
@@ -45,9 +45,10 @@ LEARN_MARGIN = {("smoke", "mlp"): 0.5, ("smoke", "cnn"): 0.5,
 DEFAULT_INIT_MARGIN = 0.05
 # test_he_beats_zero_weights: the CI's lower bound of he - zeros must exceed this. Zeros sit
 # at chance, so this is He's accuracy above chance minus the seeds' uncertainty: the malaria
-# MLP's margin (0.667 - 0.5 at seed 0) leaves room for 0.05, the CNN's for 0.2.
+# MLP's measured CI over seeds 0..2 is [0.155, 0.194], so 0.1; the CNN's margin (0.419 at
+# seed 0) leaves room for 0.2 (not yet measured over seeds).
 HE_OVER_ZEROS = {("smoke", "mlp"): 0.3, ("smoke", "cnn"): 0.3,
-                 ("full", "mlp"): 0.05, ("full", "cnn"): 0.2}
+                 ("full", "mlp"): 0.1, ("full", "cnn"): 0.2}
 CONSTANT_LOSS_TOLERANCE = 0.05  # zeros' test loss within this of the class-prior entropy
 
 

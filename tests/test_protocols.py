@@ -65,4 +65,6 @@ def test_s3_and_s4_architecture_pairs_share_data_and_budget() -> None:
     assert differences(cells["s3-cnn"], BASELINE["cnn"]) == {}
     s4 = differences(cells["s4-cnn"], cells["s4-autoencoder"])
     assert {k for k in s4 if not k.startswith("model_kwargs.")} == {"model"}
-    assert cells["s4-cnn"].augmentation == "4x"  # S4 trains both on the 4x set
+    # S4 trains both on the 4x set: copies made once by the `expanded` dataset
+    assert cells["s4-cnn"].dataset == "expanded"
+    assert cells["s4-cnn"].dataset_kwargs["copies"] == "4x"

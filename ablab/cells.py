@@ -45,6 +45,7 @@ class Collected:
     selected: dict[Cell, str] = field(default_factory=dict)
     deselected: set[Cell] = field(default_factory=set)
     skipped: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)  # node ids of cells that failed here
 
     # pytest hooks (this object is registered as a plugin)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -59,6 +60,13 @@ class Collected:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.skipped:  # e.g. data unavailable: a claim over the cell skips too
             self.skipped.add(report.nodeid)
+        elif report.failed:  # a claim must not fall back to an older row of this cell
+            self.failed.add(report.nodeid)
+
+    def failed_cells(self, study: str) -> set[tuple[str, int]]:
+        """(variant, seed) of the study's cells that failed in this process."""
+        return {(v, seed) for (s, v, seed), node in self.selected.items()
+                if s == study and node in self.failed}
 
     def variants(self, study: str) -> list[str]:
         cells = [*self.selected, *self.deselected]

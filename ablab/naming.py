@@ -3,13 +3,16 @@ by the cell's key so that two cells never share a file."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 from ablab.spec import Experiment
 
 MAX_NAME = 180  # file names stay well under the usual 255-byte limit
+OPTIONAL_AXES = ("schedule", "loss", "penalty", "augmentation")  # named only when not default
 _UNSAFE = re.compile(r"[^A-Za-z0-9.=+-]+")
 
 
@@ -36,16 +39,18 @@ def config_name(exp: Experiment) -> str:
     ones only when set). Names longer than MAX_NAME are cut and end in a hash of the whole."""
     model = "_".join([exp.model, *_kwargs(exp.model_kwargs)])
     dataset = "_".join([exp.dataset, *_kwargs(exp.dataset_kwargs)])
-    knobs = [f"init={exp.init}", exp.optimizer, f"lr={_text(exp.lr)}", f"bs={exp.batch_size}",
-             f"ep={exp.epochs}"]
-    if exp.weight_decay:
-        knobs.append(f"wd={_text(exp.weight_decay)}")
-    if exp.penalty != "none":
-        knobs.append(f"{exp.penalty}={_text(exp.penalty_weight)}")
+    knobs = ["_".join([f"init={exp.init}", *_kwargs(exp.init_kwargs)]),
+             "_".join([exp.optimizer, *_kwargs(exp.optimizer_kwargs)]), f"lr={_text(exp.lr)}",
+             f"bs={exp.batch_size}", f"ep={exp.epochs}"]
+    defaults = {f.name: f.default for f in dataclasses.fields(Experiment)}
+    for axis in OPTIONAL_AXES:
+        kwargs = getattr(exp, f"{axis}_kwargs")
+        if getattr(exp, axis) != defaults[axis] or kwargs:
+            knobs.append("_".join([getattr(exp, axis), *_kwargs(kwargs)]))
+    if exp.grad_clip is not None:
+        knobs.append(f"clip={_text(exp.grad_clip)}")
     if exp.dropout:
         knobs.append(f"dropout={_text(exp.dropout)}")
-    if exp.augmentation != "none":
-        knobs.append(f"aug={exp.augmentation}")
     if exp.window is not None:
         knobs.append(f"window={exp.window}")
     if exp.patience is not None:
@@ -62,3 +67,15 @@ def model_file_name(exp: Experiment, key: str) -> str:
     """`<config_name>-<key>.pt`: readable, and as unique as the key (the readable part leaves
     out knobs such as the split fractions, so five split ratios would share one name)."""
     return f"{config_name(exp)}-{key}.pt"
+
+
+def inside(folder: Path, name: str, what: str) -> Path:
+    """`folder / name` for a name taken from user text (a study, a variant); a ValueError when
+    the name is empty, absolute or climbs out of `folder` (`../x`), so no file lands elsewhere."""
+    __tracebackhide__ = True
+    candidate = (folder / name).resolve()
+    if not name or Path(name).is_absolute() or not candidate.is_relative_to(folder.resolve()) \
+            or candidate == folder.resolve():
+        raise ValueError(f"{what}={name!r} is not allowed as a folder name; use a plain name "
+                         "without '/', '..' or a leading '/'")
+    return folder / name

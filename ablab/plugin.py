@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from threadpoolctl import threadpool_limits
 
-from ablab import fixtures
+from ablab import claim_fixtures, fixtures
+from ablab.batching import SeedBatching, parse_seed_batch
+from ablab.claim_fixtures import session_seeds
 from ablab.data.loading import default_root
+from ablab.data_root_check import DataRootCheck, check_folder
+from ablab.overrides import parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.scale.plugin import NamedSession
 from ablab.scale.shards import Shard, ShardError, check_session_id, parse_shard
@@ -24,6 +28,7 @@ from ablab.store import StoreError, open_store
 from ablab.terminal import SummaryReporter
 from ablab.train.devices import resolve_device
 from ablab.train.slots import pin_worker
+from ablab.train.threads import DEFAULT_THREADS, apply_threads, parse_threads
 
 MODELS_DIR = Path("results/models")
 
@@ -35,13 +40,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _natural_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give an integer >= 0")
+    return int(text)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ablab", "ablab ablations")
     group.addoption("--ablab-profile", choices=PROFILES, default="smoke",
                     help="smoke: embedded data, seconds per cell; full: the studies' real data "
                          "and settings (default smoke)")
     group.addoption("--ablab-seeds", type=_positive_int, default=3, metavar="N",
-                    help="train every cell with seeds 0..N-1 (default 3)")
+                    help="train every cell with N seeds, K..K+N-1 (default 3)")
+    group.addoption("--ablab-first-seed", type=_natural_int, default=0, metavar="K",
+                    help="the first seed (default 0): other seeds for the same cells, e.g. "
+                         "to check the regression gate against a seed swap")
     group.addoption("--ablab-device", default="auto", metavar="DEVICE",
                     help="auto, cpu, cuda or cuda:<i> (default auto: CUDA when present)")
     group.addoption("--ablab-db", default=None, metavar="URL",
@@ -70,6 +84,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="TF32 matmuls and convolutions on CUDA (default off: strict FP32)")
     group.addoption("--ablab-channels-last", action="store_true",
                     help="channels-last memory layout for image models on CUDA")
+    group.addoption("--ablab-seed-batch", default="auto", metavar="auto|off|K",
+                    help="train the seeds of a variant together as one stacked model: auto "
+                         "(all of them, up to 16 per stack), off, or at most K per stack "
+                         "(default auto; results match sequential training, keys do not change)")
+    group.addoption("--ablab-threads", default=DEFAULT_THREADS, metavar="N|auto",
+                    help="CPU threads per process for torch and the BLAS pools, with or "
+                         "without -n: N, or auto (the cores over the workers) (default 1, "
+                         "measured fastest for small models)")
+    group.addoption("--ablab-set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="change an Experiment field in every cell, e.g. epochs=20 or "
+                         "optimizer_kwargs.weight_decay=0.01 (repeatable; changes the keys)")
 
 
 def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]:
@@ -81,6 +106,13 @@ def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]
     if asked and device.type != "cuda":
         raise pytest.UsageError(f"{', '.join(asked)}: needs a CUDA device; this run uses {device}")
     return options
+
+
+def _overrides(texts: list[str]) -> dict[str, Any]:
+    try:
+        return parse_overrides(texts)
+    except ValueError as error:
+        raise pytest.UsageError(f"--ablab-set {error}") from None
 
 
 def _device(option: str) -> torch.device:
@@ -99,20 +131,27 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
     _load_project(config)
-    if getattr(config.option, "dist", "no") == "load":
-        # A study's claims read the cells of their own module: keep each file on one worker.
+    if getattr(config.option, "dist", "no") in ("load", "worksteal"):
+        # A study's claims come after its cells in the module: keep each file on one worker so
+        # a claim never runs before its cells (they are read from the store, whoever ran them).
         config.option.dist = "loadfile"
-    store = open_store(config.getoption("ablab_db"))
     try:
+        store = open_store(config.getoption("ablab_db"))
         store.check()
     except StoreError as error:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
     data = config.getoption("ablab_data")
+    if data is not None:
+        check_folder(data)
+        if config.getoption("ablab_profile") == "full":
+            config.pluginmanager.register(DataRootCheck(data), "ablab-data-root")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    _share_cpu_threads(workerinput)
+    workers = int(workerinput.get("workercount", 1))
+    apply_threads(_option(config, "threads", lambda text: parse_threads(text, workers)))
     records = config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
-    config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, claim, profile, ...
+    config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, profile, ablab_session
+    config.pluginmanager.register(claim_fixtures, "ablab-claims")  # claim, finding, trend
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
     pin_worker(os.environ)  # before CUDA starts: this worker's GPU or MIG slice
     device = _device(config.getoption("ablab_device"))
@@ -120,7 +159,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session_id = workerinput.get("ablab_session") or named or new_session_id()
     if named is not None:
         settings = {"profile": config.getoption("ablab_profile"),
-                    "seeds": config.getoption("ablab_seeds")}
+                    "seeds": session_seeds(config)}
         config.pluginmanager.register(NamedSession(store, named, settings, shard),
                                       "ablab-named-session")
     config.stash[SESSION_KEY] = Session(
@@ -133,6 +172,8 @@ def pytest_configure(config: pytest.Config) -> None:
         download=config.getoption("ablab_download"),
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
+        batching=SeedBatching(_option(config, "seed_batch", parse_seed_batch)),
+        overrides=_overrides(config.getoption("ablab_set")),
         **_cuda_options(config, device),
     )
 
@@ -154,15 +195,13 @@ def _named_session(config: pytest.Config) -> tuple[str | None, Shard | None]:
     return named, shard
 
 
-def _share_cpu_threads(workerinput: dict[str, Any]) -> None:
-    """N pytest-xdist workers each take 1/N of the cores; torch's default (all cores in every
-    worker) oversubscribes the CPU and slows every cell down. The same holds for the BLAS
-    pools numpy and scikit-learn use (sklearn_mlp cells ran 17x slower under -n 2)."""
-    workers = int(workerinput.get("workercount", 1))
-    if workers > 1:
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        torch.set_num_threads(threads)
-        threadpool_limits(limits=threads)  # process-wide: kept for the worker's lifetime
+
+def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> int:
+    """An `--ablab-<name>` value parsed; a one-line usage error naming it when it is bad."""
+    try:
+        return parse(str(config.getoption(f"ablab_{name}")))
+    except ValueError as error:
+        raise pytest.UsageError(f"--ablab-{name.replace('_', '-')}: {error}") from None
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -188,7 +227,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
-        seeds = range(metafunc.config.getoption("ablab_seeds"))
+        seeds = session_seeds(metafunc.config)
         metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
 
 

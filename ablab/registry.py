@@ -1,16 +1,23 @@
-"""One generic registry of named factories, used for models and datasets (timm's pattern).
+"""One generic registry of named factories (timm's pattern): models and datasets, and one per
+ablation axis: optimisers, schedules, losses, inits, penalties, augmentations.
 
-ablab registers its embedded defaults itself (ablab.train.models, ablab.data.embedded); a
-project registers its own factories by importing its modules (see ablab.project)."""
+ablab registers its embedded defaults itself (ablab.train.models, ablab.data.embedded, and each
+axis' built-ins, all imported by ablab/__init__.py); a project registers its own factories by
+importing its modules (see ablab.project)."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
+from ablab.validate import check_kwargs
+
 F = TypeVar("F", bound=Callable[..., Any])
+Lister = Callable[[Path | None], list[dict[str, Any]]]
 
 # Arguments the engine passes itself; a user's kwargs may not set them.
 ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
@@ -19,9 +26,13 @@ ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
 class Registry(Generic[F]):
     """Factories by name. Unknown names raise a ValueError listing the known ones."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, engine_args: frozenset[str] = ENGINE_ARGS) -> None:
         self.kind = kind
+        self.plural = f"{kind}es" if kind.endswith("s") else f"{kind}s"
+        # What the engine passes itself (the model, the optimiser, lr, ...), never a kwarg.
+        self.engine_args = engine_args
         self._factories: dict[str, F] = {}
+        self._listers: dict[str, Lister] = {}
 
     def register(self, factory: F) -> F:
         name = factory.__name__
@@ -29,6 +40,18 @@ class Registry(Generic[F]):
             raise ValueError(f"{self.kind} {name!r} is registered twice")
         self._factories[name] = factory
         return factory
+
+    def listed_by(self, lister: Lister) -> Callable[[F], F]:
+        """Decorator: `lister(data_root)` gives the keyword arguments of each usable choice of
+        a factory whose choices are found at run time (e.g. every UEA set under the data root),
+        for listings; it raises (e.g. DataUnavailable) to say why there is none."""
+        def wrap(factory: F) -> F:
+            self._listers[factory.__name__] = lister
+            return factory
+        return wrap
+
+    def lister(self, name: str) -> Lister | None:
+        return self._listers.get(name)
 
     def names(self) -> list[str]:
         return sorted(self._factories)
@@ -38,18 +61,20 @@ class Registry(Generic[F]):
         if name not in self._factories:
             known = ", ".join(self.names()) or "none"
             raise ValueError(
-                f"unknown {self.kind} {name!r}; known {self.kind}s: {known}; register it with "
+                f"unknown {self.kind} {name!r}; known {self.plural}: {known}; register it with "
                 f"@ablab.register_{self.kind} in a module listed in [tool.ablab] imports "
                 "(pyproject.toml) or imported before the Experiment is built")
         return self._factories[name]
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
         """The keyword arguments a user may set, with their defaults."""
-        signature = inspect.signature(self.get(name))
-        return {k: p for k, p in signature.parameters.items() if k not in ENGINE_ARGS}
+        signature = _signature(self.get(name))
+        return {k: p for k, p in signature.parameters.items()
+                if k not in self.engine_args and p.kind not in _VARIADIC}
 
     def check(self, name: str, kwargs: dict[str, Any], engine_kwargs: Iterable[str] = ()) -> None:
-        """Raise a ValueError naming any keyword argument the factory does not take."""
+        """Raise a ValueError naming any keyword argument the factory does not take, a required
+        one that is missing, or a value outside its `Literal` annotation."""
         __tracebackhide__ = True
         allowed = self.parameters(name)
         for key in [*kwargs, *engine_kwargs]:
@@ -58,13 +83,33 @@ class Registry(Generic[F]):
                 raise ValueError(
                     f"{self.kind} {name!r} takes no argument {key!r}; it takes: {options}"
                 )
-        hints = typing.get_type_hints(self.get(name))
+        given = {*kwargs, *engine_kwargs}
+        for key, parameter in allowed.items():
+            if parameter.default is inspect.Parameter.empty and key not in given:
+                raise ValueError(f"{self.kind} {name!r} needs the argument {key!r}")
+        hints = _hints(self.get(name))
         for key, value in kwargs.items():
             choices = _literal_choices(hints.get(key))
             if choices and value not in choices:
                 listed = ", ".join(map(repr, choices))
                 raise ValueError(f"{self.kind} {name!r}: {key}={value!r} is not allowed; "
                                  f"choose one of {listed}")
+        check_kwargs(self.kind, name, self.get(name), kwargs)
+
+
+# Cached per factory: every Experiment construction checks eight factories, and resolving string
+# annotations (`from __future__ import annotations`) cost most of its time uncached.
+@functools.cache
+def _signature(factory: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(factory)
+
+
+@functools.cache
+def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
+    return typing.get_type_hints(factory)
+
+
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 def _literal_choices(hint: object) -> tuple[object, ...]:
@@ -79,3 +124,24 @@ MODELS: Registry[Callable[..., Any]] = Registry("model")
 DATASETS: Registry[Callable[..., Any]] = Registry("dataset")
 register_model = MODELS.register
 register_dataset = DATASETS.register
+
+# The ablation axes. Factory signatures (README, "Adding an optimizer / schedule / loss"):
+#   optimizer    (params, *, lr, **kwargs) -> torch.optim.Optimizer
+#   schedule     (optimizer, *, epochs, steps_per_epoch, **kwargs) -> LRScheduler, per batch
+#   loss         (**kwargs) -> (logits, targets) -> loss
+#   init         (model, **kwargs) -> None, initialises the model in place
+#   penalty      (**kwargs) -> (weights) -> penalty term, or None for no term
+#   augmentation (**kwargs) -> (x, generator) -> x, a batch transform run on the device
+OPTIMIZERS: Registry[Callable[..., Any]] = Registry("optimizer", frozenset({"params", "lr"}))
+SCHEDULES: Registry[Callable[..., Any]] = Registry(
+    "schedule", frozenset({"optimizer", "epochs", "steps_per_epoch"}))
+LOSSES: Registry[Callable[..., Any]] = Registry("loss", frozenset())
+INITS: Registry[Callable[..., Any]] = Registry("init", frozenset({"model"}))
+PENALTIES: Registry[Callable[..., Any]] = Registry("penalty", frozenset())
+AUGMENTATIONS: Registry[Callable[..., Any]] = Registry("augmentation", frozenset())
+register_optimizer = OPTIMIZERS.register
+register_schedule = SCHEDULES.register
+register_loss = LOSSES.register
+register_init = INITS.register
+register_penalty = PENALTIES.register
+register_augmentation = AUGMENTATIONS.register

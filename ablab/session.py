@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,15 +16,19 @@ from typing import Any
 import torch
 
 from ablab.atomic import atomic_path
+from ablab.batching import SeedBatching, shared_record, trained_row
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
-from ablab.naming import model_file_name
+from ablab.naming import inside, model_file_name
+from ablab.overrides import apply_overrides
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
 from ablab.store.environment import environment
 from ablab.train.artifacts import ArtifactCapture
+from ablab.train.batched import run_seeds, training_record
 from ablab.train.loop import EpochCallback, run_experiment
+from ablab.train.threads import thread_settings
 
 CUDA_OPTIONS = ("amp", "tf32", "channels_last")
 SETTING_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Experiment)
@@ -70,6 +74,9 @@ class Session:
     amp: str = "none"
     tf32: bool = False
     channels_last: bool = False
+    batching: SeedBatching = field(default_factory=SeedBatching)
+    # --ablab-set: fields changed in every cell (see ablab.overrides); recorded in each row.
+    overrides: dict[str, Any] = field(default_factory=dict)
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
 
     def settings(self) -> dict[str, Any]:
@@ -78,10 +85,12 @@ class Session:
                 "tf32": self.tf32, "channels_last": self.channels_last}
 
     def prepare(self, exp: Experiment) -> Experiment:
-        """The experiment as this session runs it, with the session's settings. A setting the
+        """The experiment as this session runs it: its --ablab-set overrides applied, then the
+        session's settings. A setting the
         experiment itself wrote (not its default) that differs from the session's is an error:
         the session never overwrites it silently. The CUDA speed options are the exception in
         one direction: when the session leaves one off, a study's own choice stands."""
+        exp = apply_overrides(exp, self.overrides)
         settings = self.settings()
         for name, value in list(settings.items()):
             own, default = getattr(exp, name), SETTING_DEFAULTS[name]
@@ -107,11 +116,15 @@ class Session:
 
     def run(
         self, exp: Experiment, cell: CellInfo, *, on_epoch: EpochCallback | None = None,
-        artifacts: Collection[str] = (),
+        artifacts: Collection[str] = (), seeds: Sequence[int] = (),
     ) -> RunResult:
         """Train `exp` (or, with reuse, return the stored row of the same key) and record it.
-        `artifacts` (see ablab.artifacts.ARTIFACTS) are saved beside the database for figures."""
+        `artifacts` (see ablab.artifacts.ARTIFACTS) are saved beside the database for figures.
+        `seeds`: the variant's later seeds this session will ask for, to train with this one
+        (see ablab.batching); a cell this session already trained is shared, not retrained."""
         check_artifacts(artifacts)
+        if self.save_models is not None:
+            inside(self.save_models, cell.study, "study")  # refused before it trains
         exp = self.prepare(exp)
         data = self.data(exp)
         key = exp.key(data.fingerprint)
@@ -121,16 +134,49 @@ class Session:
             # a result of this one: train it
             if stored is not None and same_settings(stored, self.settings()):
                 return result_from_row(stored)
+        result = None if artifacts else self.batching.take(key)
+        if result is None:
+            trained = trained_row(self.store, self.session_id, key)
+            if trained is not None:
+                return self._share(trained, cell)
+            result = self._train(exp, data, key, on_epoch, artifacts, seeds)
+        self.store.append(self.row(result, cell))
+        if self.save_models is not None and result.model is not None:
+            self._save_model(result, cell)
+        return result
+
+    def _train(
+        self, exp: Experiment, data: TensorData, key: str, on_epoch: EpochCallback | None,
+        artifacts: Collection[str], seeds: Sequence[int],
+    ) -> RunResult:
+        others = [e for e in self.batching.plan(exp, seeds) if not self._known(e)]
+        if others and not artifacts and on_epoch is None:
+            results = run_seeds([exp, *others], [data, *map(self.data, others)])
+            self.batching.keep(results[1:])
+            return results[0]
         capture = ArtifactCapture(artifacts, data) if artifacts else None
         result = run_experiment(exp, data, on_epoch=on_epoch,
                                 after_epoch=capture.after_epoch if capture else None)
+        reason = ("a callback watches every epoch" if capture or on_epoch
+                  else self.batching.off_reason())
+        result.metrics["training"] = training_record("sequential", 1, reason)
         if capture is not None and result.model is not None:
             capture.finish(result.model)
             path = artifacts_root(self.store.url) / self.session_id / f"{key}.npz"
             result.metrics["artifacts"] = capture.save(path)
+        return result
+
+    def _known(self, exp: Experiment) -> bool:
+        """Whether this session already trained `exp` (or holds it from a stack)."""
+        key = exp.key(self.data(exp).fingerprint)
+        return key in self.batching.pending or trained_row(
+            self.store, self.session_id, key) is not None
+
+    def _share(self, trained: RunRow, cell: CellInfo) -> RunResult:
+        """`cell` is a cell this session trained for another test: a reference row."""
+        result = result_from_row(trained)
+        result.metrics["training"] = shared_record(trained)
         self.store.append(self.row(result, cell))
-        if self.save_models is not None and result.model is not None:
-            self._save_model(result, cell)
         return result
 
     def row(self, result: RunResult, cell: CellInfo) -> RunRow:
@@ -140,15 +186,23 @@ class Session:
             variant=cell.variant, params=cell.params, seed=exp.seed, experiment=exp.as_dict(),
             key=result.key, cell_key=exp.cell_key(result.data_fingerprint), status=result.status,
             metrics=result.metrics, history=[dataclasses.asdict(h) for h in result.history],
-            timings=result.timings, environment=environment(self.device),
-            settings={**exp.settings(), "threads": torch.get_num_threads()},
+            timings=result.timings, environment=self.environment(),
+            settings={**exp.settings(), **thread_settings()},
             data_fingerprint=result.data_fingerprint, trial=cell.trial, control=cell.control,
         )
+
+    def environment(self) -> dict[str, Any]:
+        """Where the row ran, and the session's --ablab-set overrides when there are any."""
+        found = environment(self.device)
+        if self.overrides:
+            found["overrides"] = dict(self.overrides)
+        return found
 
     def _save_model(self, result: RunResult, cell: CellInfo) -> None:
         assert self.save_models is not None
         assert result.model is not None
-        path = self.save_models / cell.study / model_file_name(result.experiment, result.key)
+        folder = inside(self.save_models, cell.study, "study")
+        path = folder / model_file_name(result.experiment, result.key)
         with atomic_path(path) as partial:  # never a half-written checkpoint under the name
             torch.save(result.model.state_dict(), partial)
 

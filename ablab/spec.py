@@ -9,13 +9,11 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ablab.validate import check_fields
+
 if TYPE_CHECKING:
     from torch import nn
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
-INITS = ("default", "he", "xavier", "normal", "zeros")
-PENALTIES = ("none", "l1", "l2")
-AUGMENTATIONS = ("none", "flip", "noise", "both", "4x")
 PROFILES = ("smoke", "full")
 AMPS = ("none", "bf16")  # bf16 autocast needs no loss scaling, unlike fp16
 STATUSES = ("ok", "diverged", "collapsed")
@@ -38,6 +36,12 @@ def _check(name: str, ok: bool, value: object, allowed: str) -> None:
     __tracebackhide__ = True
     if not ok:
         raise ValueError(f"{name}={value!r} is not allowed; {name} must be {allowed}")
+
+
+# Fields added after cells were first stored: left out of the identity while at their default,
+# so that adding them kept every existing cell key (changing such a default changes meaning
+# without changing keys: don't).
+OMIT_AT_DEFAULT = {"identity": "omitted at default"}
 
 
 def _one_channel(kwargs_name: str, kwargs: dict[str, Any], knob: str) -> None:
@@ -65,15 +69,23 @@ class Experiment:
     model: str = "mlp"
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     init: str = "default"
+    init_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
     optimizer: str = "adam"
+    optimizer_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
     lr: float = 1e-3
-    weight_decay: float = 0.0
+    schedule: str = field(default="constant", metadata=OMIT_AT_DEFAULT)
+    schedule_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
+    loss: str = field(default="cross_entropy", metadata=OMIT_AT_DEFAULT)
+    loss_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
+    grad_clip: float | None = field(default=None, metadata=OMIT_AT_DEFAULT)
     batch_size: int = 64
     epochs: int = 10
     penalty: str = "none"
-    penalty_weight: float = 0.0
+    penalty_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
     dropout: float = 0.0
-    augmentation: str = field(default="none", metadata=DATA)
+    # Not DATA: a batch transform inside the training loop, the loaded tensors stay the same.
+    augmentation: str = "none"
+    augmentation_kwargs: dict[str, Any] = field(default_factory=dict, metadata=OMIT_AT_DEFAULT)
     window: int | None = field(default=None, metadata=DATA)
     val_fraction: float = field(default=0.15, metadata=DATA)
     test_fraction: float = field(default=0.15, metadata=DATA)
@@ -88,17 +100,15 @@ class Experiment:
 
     def __post_init__(self) -> None:
         __tracebackhide__ = True
+        from ablab.axes import check_axes
         from ablab.registry import DATASETS, MODELS
 
+        check_fields(self)  # types first: `lr="0.01"` is a field error, not a TypeError below
         _one_channel("model_kwargs", self.model_kwargs, "dropout")
         _one_channel("dataset_kwargs", self.dataset_kwargs, "window")
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
         window = ("window",) if self.window is not None else ()
         DATASETS.check(self.dataset, self.dataset_kwargs, window)
-        _choice("init", self.init, INITS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("penalty", self.penalty, PENALTIES)
-        _choice("augmentation", self.augmentation, AUGMENTATIONS)
         _choice("profile", self.profile, PROFILES)
         check_device(self.device)
         _choice("amp", self.amp, AMPS)
@@ -108,12 +118,10 @@ class Experiment:
             _check(name, not (asked and self.device == "cpu"), getattr(self, name),
                    "off on device='cpu' (it is a CUDA option)")
         _check("lr", math.isfinite(self.lr) and self.lr > 0, self.lr, "a finite number > 0")
-        _check("weight_decay", self.weight_decay >= 0, self.weight_decay, ">= 0")
         _check("batch_size", self.batch_size > 0, self.batch_size, "an integer > 0")
         _check("epochs", self.epochs > 0, self.epochs, "an integer > 0")
-        _check("penalty_weight", self.penalty_weight >= 0, self.penalty_weight, ">= 0")
-        _check("penalty_weight", (self.penalty == "none") == (self.penalty_weight == 0),
-               self.penalty_weight, "> 0 exactly when penalty is l1 or l2")
+        _check("grad_clip", self.grad_clip is None or self.grad_clip > 0, self.grad_clip,
+               "None (off) or a max norm > 0")
         _check("dropout", 0 <= self.dropout < 1, self.dropout, "in [0, 1)")
         _check("window", self.window is None or self.window >= 0, self.window, "None or >= 0")
         _check("val_fraction", 0 < self.val_fraction < 1, self.val_fraction, "in (0, 1)")
@@ -125,6 +133,7 @@ class Experiment:
         _check("target_accuracy", self.target_accuracy is None or 0 < self.target_accuracy <= 1,
                self.target_accuracy, "None or in (0, 1]")
         _check("seed", self.seed >= 0, self.seed, "an integer >= 0")
+        check_axes(self.as_dict())  # after lr and epochs: the probe uses them
 
     def __hash__(self) -> int:
         # The kwargs are dicts, so the generated field-tuple hash would raise TypeError.
@@ -155,13 +164,24 @@ class Experiment:
         return _digest({"experiment": fields, "data": data_fingerprint})
 
     def _identity(self) -> dict[str, Any]:
-        """The fields that make a cell: all but the settings (device, profile, CUDA options)."""
+        """The fields that make a cell: all but the settings (device, profile, CUDA options),
+        and without the fields marked OMIT_AT_DEFAULT while they are at their defaults."""
+        settings = self.settings()
+        omitted = {f.name for f in dataclasses.fields(self)
+                   if f.metadata.get("identity") == OMIT_AT_DEFAULT["identity"]
+                   and getattr(self, f.name) == _default(f)}
         return {name: value for name, value in self.as_dict().items()
-                if name not in self.settings()}
+                if name not in settings and name not in omitted}
 
     @classmethod
     def from_dict(cls, fields: dict[str, Any]) -> Experiment:
         return cls(**fields)
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _canonical(payload: dict[str, Any]) -> str:
@@ -183,6 +203,7 @@ class EpochRecord:
     val_accuracy: float
     samples_seen: int
     seconds: float
+    lr: float = math.nan  # the mean learning rate of the epoch's steps (NaN in older rows)
 
 
 @dataclass

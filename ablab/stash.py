@@ -1,8 +1,10 @@
 """What the plugin, the fixtures and the terminal summary share through pytest's stash:
-the session (settings and store) and the records of cells and claims."""
+the session (settings and store) and the records of cells."""
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,19 +14,43 @@ from ablab.cells import Collected
 from ablab.session import Session
 
 CELL_PROPERTY = "ablab_cell"
-CLAIM_PROPERTY = "ablab_claim"
 SESSION_KEY = pytest.StashKey[Session]()
 
 
 @dataclass
 class Records:
-    """Cells this process trained (claims read them) and what reports carried to this process
-    (the summary prints them; under pytest-xdist they arrive from the workers)."""
+    """The cells reports carried to this process (the summary prints them; under pytest-xdist
+    they arrive from the workers). Claims read the store, not these."""
 
-    local: list[dict[str, Any]] = field(default_factory=list)
     cells: list[dict[str, Any]] = field(default_factory=list)
-    claims: list[dict[str, Any]] = field(default_factory=list)
     collected: Collected = field(default_factory=Collected)  # what a claim's missing cells were
 
 
 RECORDS_KEY = pytest.StashKey[Records]()
+
+
+def as_property(record: dict[str, Any]) -> str:
+    """A record as a test's user property: JSON, so `--junitxml` holds JSON rather than a
+    Python repr (non-finite floats become null: JSON has no NaN)."""
+    return json.dumps(_finite(record), allow_nan=False, default=str)
+
+
+def from_property(value: object) -> dict[str, Any] | None:
+    """The record a user property holds, or None when it is not one of ablab's."""
+    if not isinstance(value, str):
+        return None
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -1,4 +1,5 @@
-"""The terminal summary: per study, a Markdown table of this session's cells, and the claims."""
+"""The terminal summary: per study, a Markdown table of this session's cells, and the claims
+and findings the `claims` table holds for the session."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from tabulate import tabulate
 
-from ablab.stash import CELL_PROPERTY, CLAIM_PROPERTY, RECORDS_KEY, SESSION_KEY
+from ablab.stash import CELL_PROPERTY, RECORDS_KEY, SESSION_KEY, from_property
 from ablab.stats.spread import over_seeds
 
 REPORT_DIR = Path("results")
@@ -31,8 +32,10 @@ def mean_std(values: Sequence[float | None]) -> str:
 def _status(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["status"] for c in cells)
     text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    reused = sum(c["reused"] for c in cells)
-    return f"{text} ({reused} reused)" if reused else text
+    shared = sum(c.get("training") == "shared" for c in cells)  # trained for another study
+    reused = sum(c["reused"] for c in cells) - shared
+    notes = [f"{n} {what}" for n, what in ((reused, "reused"), (shared, "shared")) if n]
+    return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def study_tables(cells: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -52,6 +55,16 @@ def study_tables(cells: Iterable[dict[str, Any]]) -> dict[str, str]:
     return tables
 
 
+def claim_line(found: dict[str, Any]) -> str:
+    """`[study] asserted, passed: <text>` for a stored claim row; its source when borrowed."""
+    kind = "reported" if not found["asserted"] else (
+        "asserted, passed" if found["passed"] else "asserted, FAILED")
+    line = f"[{found['study']}] {kind}: {found['text']}"
+    if found.get("stop_reason"):
+        line += f"; {found['stop_reason']}"
+    return line if found["source"] == "this session" else f"{line}; cells {found['source']}"
+
+
 class SummaryReporter:
     """Collects cell and claim records from reports (user_properties cross pytest-xdist) and
     prints the session's tables at the end."""
@@ -64,27 +77,26 @@ class SummaryReporter:
         if report.when != "call":
             return
         for name, value in report.user_properties:
-            if not isinstance(value, dict):
-                continue
-            if name == CELL_PROPERTY:
-                self.records.cells.append(value)
-            elif name == CLAIM_PROPERTY:
-                self.records.claims.append(value)
+            record = from_property(value) if name == CELL_PROPERTY else None
+            if record is not None:
+                self.records.cells.append(record)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        records = self.records
-        if hasattr(self.config, "workerinput") or not (records.cells or records.claims):
+        if hasattr(self.config, "workerinput"):
             return
         session = self.config.stash[SESSION_KEY]
+        claims = session.store.claims(sessions=[session.session_id])
+        if not (self.records.cells or claims):
+            return
         write = terminalreporter.write_line
         terminalreporter.write_sep("-", f"ablab session {session.session_id}")
-        for study, table in study_tables(records.cells).items():
+        for study, table in study_tables(self.records.cells).items():
             write(f"\n### {study}\n")
             write(table)
-        if records.claims:
-            write("\nClaims:")
-            for found in records.claims:
-                write(f"- [{found['study']}] {found['text']}")
+        if claims:
+            write("\nClaims (asserted) and findings (reported), from the claims table:")
+            for found in claims:
+                write(f"- {claim_line(found)}")
         write(f"\nrows in {session.store.url} (session {session.session_id})")
         if self.config.getoption("ablab_report"):
             from ablab.report.write import (

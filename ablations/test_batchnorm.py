@@ -11,24 +11,17 @@ import pytest
 from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_learned
 from ablab.spec import Experiment
+from ablations.setups import s3_models
 
 STUDY = "batchnorm"
 CONTROL = "no_bn"  # what the report compares every variant with: the CNN without batch norm
 
 
 def base(profile: str) -> Experiment:
-    """S3's CNN without batch norm. smoke: digits, 16 filters and 'same' padding (4 filters on
-    8x8 images leave 16 features), 10 epochs, batch 32.
-    full: MNIST, 'valid' 3x3 convolutions as written, Adam 1e-3, batch 32, 5 epochs."""
-    if profile == "smoke":
-        return Experiment(dataset="digits", model="cnn",
-                          model_kwargs={"channels": (16, 16), "kernel": 3, "padding": 1,
-                                        "linear": ()},
-                          optimizer="adam", lr=1e-3, batch_size=32, epochs=10)
-    return Experiment(dataset="mnist", model="cnn",
-                      model_kwargs={"channels": (4, 4), "kernel": 3, "padding": 0,
-                                    "linear": ()},
-                      optimizer="adam", lr=1e-3, batch_size=32, epochs=5)
+    """S3's CNN on its baseline training (ablations/setups.py: full MNIST, 10 epochs at batch
+    64, 'valid' convolutions; smoke digits, 16 filters, 'same' padding, batch 32); the test
+    sets batch norm on or off."""
+    return s3_models(profile)["cnn"]
 
 
 MARGIN = 0.02  # batch norm may cost at most this much accuracy and still "not hurt"

@@ -1,5 +1,6 @@
-"""Study S3 (MNIST), 5 vs 10 epochs for the MLP and the CNN. The write-up concluded from one
-run that more epochs help; the claim reports whether the seeds support it."""
+"""Study S3 (MNIST), 5 vs 10 epochs for the MLP and the CNN, at the baseline's batch size (64
+in the full profile; 10 epochs is the baseline itself). The write-up concluded from one run
+that more epochs help; the claim reports whether the seeds support it."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ CONTROL = "mlp-5"  # what the report compares every variant with: S3's shorter r
 
 
 def base(profile: str) -> dict[str, Experiment]:
-    """S3's MLP and CNN (ablations/setups.py), batch 32."""
-    return s3_models(profile, batch_size=32)
+    """S3's MLP and CNN on their baseline training (ablations/setups.py)."""
+    return s3_models(profile)
 
 
 LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (about 0.1)
@@ -31,8 +32,7 @@ def test_epochs(run: RunFixture, profile: str, model: str, epochs: int, seed: in
     check_learned(run(exp), LEARN_MARGIN[profile])
 
 
-def test_10_against_5_epochs(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_10_against_5_epochs(finding: ClaimFixture) -> None:
     """Reported, not asserted: do 10 epochs beat 5 over seeds (S3's one-run conclusion)?"""
     for model in ("mlp", "cnn"):
-        comparison = claim(f"{model}-10", f"{model}-5")
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(f"{model}-10", f"{model}-5")

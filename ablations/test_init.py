@@ -12,6 +12,7 @@ import pytest
 from ablab import ClaimFixture, RunFixture
 from ablab.checks import check_at_chance, check_finite, check_learned
 from ablab.spec import Experiment, RunResult
+from ablations.setups import s1_data
 
 STUDY = "init"
 CONTROL = "mlp-default"  # PyTorch's own initialisation: what every other scheme is compared with
@@ -20,16 +21,10 @@ HE_ARTIFACTS = ("predictions", "embeddings", "samples", "filters")
 
 
 def base(profile: str) -> dict[str, Experiment]:
-    """smoke: digits, 10 epochs, 10-way softmax. full: malaria cells at 32x32, S1's single
-    sigmoid output with binary cross-entropy; Adam 1e-3, batch 64, 10 epochs."""
-    if profile == "smoke":
-        common = Experiment(dataset="digits", epochs=10, batch_size=64, optimizer="adam",
-                            lr=1e-3)
-        output = "softmax"
-    else:
-        common = Experiment(dataset="malaria", dataset_kwargs={"size": 32}, epochs=10,
-                            batch_size=64, optimizer="adam", lr=1e-3)
-        output = "sigmoid"
+    """S1's data and training (ablations/setups.py). smoke: digits, 10-way softmax. full:
+    malaria cells at 32x32, S1's single sigmoid output with binary cross-entropy."""
+    common = s1_data(profile)
+    output = "softmax" if profile == "smoke" else "sigmoid"
     return {
         "mlp": dataclasses.replace(common, model="mlp",
                                    model_kwargs={"hidden": (128, 64), "output": output}),
@@ -41,10 +36,18 @@ def base(profile: str) -> dict[str, Experiment]:
 
 CHANCE_MARGIN = 0.05  # zeros may sit this far above the majority-class rate and still be "chance"
 # He and Xavier must beat chance by this much: digits' chance is 0.1, the malaria cells' 0.5.
-LEARN_MARGIN = {"smoke": 0.5, "full": 0.15}
-# PyTorch's default init must only beat chance: on the malaria cells (full profile) it trains
-# the MLP to 0.641 in 10 epochs (measured, seed 0; the CNN reaches 0.919), on digits to 0.935.
+# On the malaria cells an MLP on raw pixels is weak: He reached 0.667 in 20 epochs (full
+# profile, seed 0, measured; docs/studies.md), the CNN about 0.92 at 10 epochs.
+LEARN_MARGIN = {("smoke", "mlp"): 0.5, ("smoke", "cnn"): 0.5,
+                ("full", "mlp"): 0.1, ("full", "cnn"): 0.3}
+# PyTorch's default init must only beat chance: on the malaria cells (full profile, 10 epochs,
+# seed 0) it trained the MLP to 0.641 and the CNN to 0.919; on digits to 0.935.
 DEFAULT_INIT_MARGIN = 0.05
+# test_he_beats_zero_weights: the CI's lower bound of he - zeros must exceed this. Zeros sit
+# at chance, so this is He's accuracy above chance minus the seeds' uncertainty: the malaria
+# MLP's margin (0.667 - 0.5 at seed 0) leaves room for 0.05, the CNN's for 0.2.
+HE_OVER_ZEROS = {("smoke", "mlp"): 0.3, ("smoke", "cnn"): 0.3,
+                 ("full", "mlp"): 0.05, ("full", "cnn"): 0.2}
 CONSTANT_LOSS_TOLERANCE = 0.05  # zeros' test loss within this of the class-prior entropy
 
 
@@ -68,19 +71,18 @@ def test_init(run: RunFixture, profile: str, model: str, init: str, seed: int) -
         if result.status != "diverged":
             check_finite(result)
     else:
-        check_learned(result, LEARN_MARGIN[profile] if init in ("he", "xavier")
+        check_learned(result, LEARN_MARGIN[profile, model] if init in ("he", "xavier")
                       else DEFAULT_INIT_MARGIN)
 
 
-def test_he_beats_zero_weights(claim: ClaimFixture) -> None:
+def test_he_beats_zero_weights(claim: ClaimFixture, profile: str) -> None:
     for model in ("mlp", "cnn"):
         comparison = claim(f"{model}-he", f"{model}-zeros")
         assert comparison.verdict == "better", comparison.describe()
-        assert comparison.ci_low > 0.3, comparison.describe()
+        assert comparison.ci_low > HE_OVER_ZEROS[profile, model], comparison.describe()
 
 
-def test_he_against_unscaled_normal(claim: ClaimFixture, pytestconfig: pytest.Config) -> None:
+def test_he_against_unscaled_normal(finding: ClaimFixture) -> None:
     """S1 saw unscaled normal init train badly in one run: report whether seeds agree."""
     for model in ("mlp", "cnn"):
-        comparison = claim(f"{model}-he", f"{model}-normal")
-        assert comparison.n == pytestconfig.getoption("ablab_seeds"), comparison.describe()
+        finding(f"{model}-he", f"{model}-normal")

@@ -19,9 +19,10 @@ from ablab.data import TensorData
 from ablab.registry import MODELS
 from ablab.session import Session
 from ablab.spec import Experiment
-from ablab.train.build import build_model, make_optimizer
+from ablab.train.build import build_model
 from ablab.train.loop import _train_epoch
 from ablab.train.precision import check_device_options, model_layout, tf32_matmuls
+from ablab.train.stepper import Stepper
 
 # Samples per round (one epoch) on CUDA and timed rounds per device kind, after one warm-up
 # round (allocator, cuDNN autotuning, lazy init). CPU samples are per family (Shape).
@@ -81,12 +82,12 @@ def test_train_throughput(benchmark: Any, ablab_session: Session, family: str,
     check_device_options(exp, device)
     data = synthetic(shape, samples, device)
     model = model_layout(exp, build_model(exp, data).to(device))
-    optimizer = make_optimizer(exp, model)
     generator = torch.Generator(device=device).manual_seed(0)
     steps = samples // shape.batch_size
+    stepper = Stepper.build(exp, model, data, steps)
 
     def epoch() -> None:
-        _train_epoch(exp, model, optimizer, data, generator, steps)
+        _train_epoch(exp, model, stepper, data, generator, steps)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 

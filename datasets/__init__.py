@@ -2,6 +2,6 @@
 importing the package registers them. The embedded `digits` and `sequences` are ablab's own
 (ablab.data.embedded)."""
 
-from datasets import cifar10, images, mnist, uea
+from datasets import cifar10, expanded, images, mnist, uea
 
-__all__ = ["cifar10", "images", "mnist", "uea"]
+__all__ = ["cifar10", "expanded", "images", "mnist", "uea"]

@@ -6,14 +6,15 @@ With `ctx.download` and the files absent, torchvision downloads them into `<cach
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
+from pickle import UnpicklingError
 from typing import Any
 
 import numpy as np
 import torchvision
 
 from ablab.data import DataContext, TensorData, keep_classes, split_validation, stratified_subset
+from ablab.data.safe_pickle import load as safe_load
 from ablab.data.sources import (
     Arrays,
     CorruptData,
@@ -32,9 +33,8 @@ FILES = (*TRAIN_BATCHES, "test_batch", "batches.meta")
 
 def unpickle(path: Path) -> dict[bytes, Any]:
     try:
-        with path.open("rb") as handle:
-            batch = pickle.load(handle, encoding="bytes")  # the archive's own format
-    except (pickle.UnpicklingError, EOFError, OSError, ValueError) as error:
+        batch = safe_load(path, encoding="bytes")  # data types only: no code from the file
+    except (UnpicklingError, EOFError, OSError, ValueError) as error:
         raise CorruptData(f"{path}: not a CIFAR-10 python batch ({error})") from error
     if not isinstance(batch, dict):
         raise CorruptData(f"{path}: not a CIFAR-10 python batch (no dict inside)")

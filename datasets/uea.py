@@ -1,14 +1,16 @@
-"""UEA / UCR multivariate time series from `.ts` files (S2's real data).
+"""UEA / UCR time series from `.ts` files (S2's real data): any set, by its folder name.
 
-`<root>/timeseries/<name>/<name>_TRAIN.ts` and `_TEST.ts`: the archive's train / test split is
-kept, the validation split is carved (stratified) from the training file. Samples are x
-(N, steps, channels) float32, raw values (no normalisation), one label per series.
+`<root>/timeseries/<Name>/<Name>_TRAIN.ts` and `_TEST.ts` (or `.ts.gz`): the archive's train /
+test split is kept, the validation split is carved (stratified) from the training file.
+Samples are x (N, steps, dimensions) float32, raw values (no normalisation), one label per
+series. Unequal lengths, missing values and timestamps follow datasets/ts_format.py's policy;
+`python -m ablab datasets` lists every set found under `<root>/timeseries/`.
 """
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -16,68 +18,68 @@ from ablab.data import DataContext, TensorData, split_validation
 from ablab.data.sources import (
     Arrays,
     CorruptData,
+    DataUnavailable,
     cached_arrays,
     data_root,
     find_file,
     fingerprint,
 )
-from ablab.registry import register_dataset
+from ablab.registry import DATASETS, register_dataset
+from datasets import ts_format
+
+DECODER_VERSION = 2  # in the cache key: a changed parser never serves arrays decoded before
+NEEDS = "timeseries/<Name>/<Name>_TRAIN.ts and <Name>_TEST.ts"
 
 
-def parse_ts(path: Path) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
-    """(series (N, steps, channels), labels, class names from @classLabel) of an equal-length
-    `.ts` file; CorruptData naming the file and line otherwise."""
-    classes: tuple[str, ...] = ()
-    rows: list[np.ndarray] = []
-    labels: list[str] = []
-    in_data = False
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        lower = line.lower()
-        if lower.startswith("@classlabel"):
-            classes = tuple(line.split()[2:])
-        elif lower.startswith("@data"):
-            in_data = True
-        elif in_data:
-            *dims, label = line.split(":")
-            try:
-                rows.append(np.array([[float(v) for v in d.split(",")] for d in dims]).T)
-            except ValueError as error:
-                raise CorruptData(f"{path}:{number}: {error}") from error
-            labels.append(label)
-    if not rows or not classes:
-        raise CorruptData(f"{path}: no @classLabel header or no series after @data")
-    if len({r.shape for r in rows}) != 1:
-        raise CorruptData(f"{path}: series of unequal length or channel count are not supported")
-    unknown = set(labels) - set(classes)
-    if unknown:
-        raise CorruptData(f"{path}: labels {sorted(unknown)} are not in @classLabel {classes}")
-    return np.stack(rows).astype(np.float32), labels, classes
+def uea_sets(root: Path | None) -> list[str]:
+    """The names of the sets under `<root>/timeseries/` (folders holding both files), sorted;
+    DataUnavailable saying what to put where when there is none."""
+    folder = (root or Path("<data root>")) / "timeseries"
+    found = sorted(p.name for p in folder.glob("*/") if p.is_dir() and all(
+        any((p / f"{p.name}_{part}.ts{gz}").is_file() for gz in ("", ".gz"))
+        for part in ("TRAIN", "TEST")))
+    if root is None or not found:
+        raise DataUnavailable(f"uea: no set under {folder}; put {NEEDS} there")
+    return found
 
 
-def decode(train: Path, test: Path) -> Arrays:
-    x_train, train_labels, classes = parse_ts(train)
-    x_test, test_labels, _ = parse_ts(test)
-    index = {name: i for i, name in enumerate(classes)}
-    return {"x_train": x_train, "y_train": np.array([index[s] for s in train_labels]),
-            "x_test": x_test, "y_test": np.array([index[s] for s in test_labels]),
-            "classes": np.array(classes)}
+def read(path: Path) -> ts_format.TsFile:
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt") as handle:
+            return ts_format.parse_text(path, handle.read())
+    return ts_format.parse_text(path, path.read_text())
+
+
+def decode(train_path: Path, test_path: Path) -> Arrays:
+    train, test = read(train_path), read(test_path)
+    if len(train.cases[0]) != len(test.cases[0]):
+        raise CorruptData(f"{test_path}: {len(test.cases[0])} dimensions, "
+                          f"{train_path.name} has {len(train.cases[0])}")
+    steps = max(train.longest, test.longest)
+    classes = ts_format.class_order(train, test)
+    return {"x_train": ts_format.to_array(train, steps),
+            "y_train": ts_format.label_indices(train, classes),
+            "x_test": ts_format.to_array(test, steps),
+            "y_test": ts_format.label_indices(test, classes), "classes": np.array(classes)}
+
+
+def _variants(root: Path | None) -> list[dict[str, object]]:
+    return [{"name": name} for name in uea_sets(root)]
 
 
 @register_dataset
-def uea(
-    *, ctx: DataContext, name: Literal["BasicMotions", "RacketSports"],
-    window: int | None = None,
-) -> TensorData:
-    """A UEA multivariate set, x (N, steps, channels). `window` follows S2's meaning: the model
-    sees the last step plus `window` preceding steps, i.e. the last window + 1 steps of each
-    series (None keeps the whole series)."""
-    folder = data_root(ctx, "uea", f"timeseries/{name}/{name}_TRAIN.ts and _TEST.ts")
-    folder = folder / "timeseries" / name
+@DATASETS.listed_by(_variants)
+def uea(*, ctx: DataContext, name: str, window: int | None = None) -> TensorData:
+    """A UEA / UCR set by folder name, x (N, steps, dimensions). `window` follows S2's meaning:
+    the model sees the last step plus `window` preceding steps, i.e. the last window + 1 steps
+    of each (left-padded) series; None keeps the whole series."""
+    root = data_root(ctx, "uea", NEEDS)
+    folder = root / "timeseries" / name
+    if not folder.is_dir():
+        found = ", ".join(uea_sets(root))
+        raise DataUnavailable(f"uea: no folder {folder}; sets found: {found}")
     train, test = (find_file(folder, f"{name}_{part}.ts", "uea") for part in ("TRAIN", "TEST"))
-    key = fingerprint(f"uea-{name}", [train, test], {})
+    key = fingerprint(f"uea-{name}", [train, test], {"decoder": DECODER_VERSION})
     a = cached_arrays(ctx, key, lambda: decode(train, test))
     x_train, x_test = a["x_train"], a["x_test"]
     if window is not None:

@@ -3,8 +3,10 @@
 Stage one (`AEClassifier.pretrain`, called by `ablab.train.train` before its loop): the encoder
 and its mirrored decoder learn to reconstruct the training inputs with an MSE loss. Stage two
 (the ordinary loop): encoder + a `head`-unit layer + output layer, trained with cross-entropy.
-The autoencoder stays reachable as `model.autoencoder` (`model.reconstruct(x)` gives images of
-the input's shape) so reports can show original vs reconstructed images.
+The autoencoder stays reachable as `model.autoencoder`; `model.reconstruct(x)` gives images of
+the input's shape from the autoencoder *as it was at the end of pretraining* (stage two
+fine-tunes the encoder but never the decoder, so the current pair no longer fits together),
+so reports show what the autoencoder learned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from ablab.registry import register_model
 from ablab.spec import Experiment
@@ -67,6 +70,9 @@ class AEClassifier(nn.Module):
         if dropout:
             layers.append(nn.Dropout(dropout))
         self.classifier = nn.Sequential(*layers, nn.Linear(head, num_classes))
+        # The autoencoder's weights at the end of pretraining (a plain dict: not a parameter,
+        # so stage two's optimiser and saved state never see it).
+        self.pretrained: dict[str, torch.Tensor] | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         code = self.autoencoder.encoder(x)
@@ -76,10 +82,14 @@ class AEClassifier(nn.Module):
         return out
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstructed inputs, for original-vs-reconstructed figures."""
+        """Reconstructed inputs by the autoencoder as pretraining left it (the current one
+        before any pretraining), for original-vs-reconstructed figures."""
         self.eval()
         with torch.no_grad():
-            out: torch.Tensor = self.autoencoder(x)
+            if self.pretrained is None:
+                out: torch.Tensor = self.autoencoder(x)
+            else:
+                out = functional_call(self.autoencoder, self.pretrained, (x,))
         return out
 
     def pretrain(self, x: torch.Tensor, exp: Experiment) -> dict[str, Any]:
@@ -102,6 +112,7 @@ class AEClassifier(nn.Module):
                 optimizer.step()
                 total += loss.detach() * len(batch)
             losses.append(total.item() / len(x))
+        self.pretrained = {k: v.detach().clone() for k, v in ae.state_dict().items()}
         return {"reconstruction_loss": losses, "seconds": time.perf_counter() - start}
 
 

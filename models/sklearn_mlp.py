@@ -38,6 +38,7 @@ class SklearnMLP(nn.Module):
     def fit_epoch(self, x: torch.Tensor, y: torch.Tensor, exp: Experiment) -> tuple[float, float]:
         """One partial_fit pass; returns sklearn's epoch loss and the training accuracy."""
         if not self.fitted:
+            check_optimizer(exp)
             self.estimator.set_params(
                 solver="adam" if exp.optimizer == "adam" else "sgd", learning_rate_init=exp.lr,
                 batch_size=min(exp.batch_size, len(y)), random_state=exp.seed,
@@ -61,6 +62,17 @@ class SklearnMLP(nn.Module):
 
     def set_extra_state(self, state: Any) -> None:
         self.estimator, self.fitted = copy.deepcopy(state["estimator"]), state["fitted"]
+
+
+SOLVERS = ("sgd", "momentum", "adam")  # the optimisers MLPClassifier has
+
+
+def check_optimizer(exp: Experiment) -> None:
+    """scikit-learn has its own solvers: three of ablab's optimisers, without their kwargs."""
+    if exp.optimizer not in SOLVERS or exp.optimizer_kwargs:
+        raise ValueError(f"model 'sklearn_mlp': optimizer={exp.optimizer!r} with "
+                         f"optimizer_kwargs={exp.optimizer_kwargs!r} is not allowed; choose one "
+                         f"of {', '.join(SOLVERS)} without kwargs")
 
 
 def flat(x: torch.Tensor) -> np.ndarray:

@@ -151,11 +151,25 @@ def test_missing_new_and_changed_cells_are_listed(
     baseline = tmp_path / "edited.csv"
     pd.concat([ghost, edited]).to_csv(baseline, index=False)
     args = ("--baseline", str(baseline), "--db", recorded.url, "--session", "first")
-    assert compare(*args) == 0  # missing cells are listed, not failed, by default
-    out = capsys.readouterr().out
+    assert compare(*args) == 2  # no cell in common: nothing judged, so the gate cannot pass
+    out, err = capsys.readouterr()
+    assert err.startswith("ablab compare: error: nothing compared: none of the ")
     assert "## Missing from this run (in the baseline)\n\n- gate/ghost" in out
     assert "- gate/narrow: cell_key ffffffffffffffffffff ->" in out
     assert "## New in this run (not in the baseline)\n\n- gate/wide" in out
+    assert compare(*args, "--fail-missing") == 2
+
+
+def test_missing_cells_are_listed_not_failed_by_default(
+    recorded: Recorded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.read_csv(recorded.baseline)
+    ghost = frame[frame["variant"] == "wide"].assign(variant="ghost", cell_key="0" * 20)
+    baseline = tmp_path / "more.csv"
+    pd.concat([frame, ghost]).to_csv(baseline, index=False)
+    args = ("--baseline", str(baseline), "--db", recorded.url, "--session", "first")
+    assert compare(*args) == 0
+    assert "## Missing from this run (in the baseline)\n\n- gate/ghost" in capsys.readouterr().out
     assert compare(*args, "--fail-missing") == 1
 
 
@@ -164,12 +178,12 @@ def test_missing_new_and_changed_cells_are_listed(
     [
         ("missing", "no such file"),
         ("columns", "lacks column(s) cell_key"),
-        ("empty", "has no sessions"),
-        ("session", "session 'nope' has no rows"),
+        ("empty", "has no rows; run the ablations first"),
+        ("session", "session 'nope' has no ablation rows"),
         ("format", "unknown format '.txt'"),
         ("metric", "--metric nope: no such column"),
         ("url", "database URL 'nosuchdb://x' is not usable"),
-        ("unreachable", "cannot read postgresql://postgres@127.0.0.1:1/x: "),
+        ("unreachable", "cannot reach database postgresql://postgres@127.0.0.1:1/x: "),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -208,7 +222,7 @@ def test_export_of_empty_database_exits_2(
 ) -> None:
     out = tmp_path / "x.csv"
     assert main(["export", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--out", str(out)]) == 2
-    assert "has no sessions" in capsys.readouterr().err
+    assert "has no rows; run the ablations first" in capsys.readouterr().err
     assert not out.exists()
 
 

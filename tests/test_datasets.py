@@ -62,16 +62,21 @@ def test_sequences_fingerprint_names_the_window(tmp_path: Path) -> None:
         ctx=context(tmp_path), window=2).fingerprint
 
 
-def test_load_data_augments_the_training_split_only(tmp_path: Path) -> None:
+def test_expanded_enlarges_the_training_split_only(tmp_path: Path) -> None:
+    """S4's protocol as the repository's `expanded` dataset: 4x the training split, the same
+    validation and test splits, a fingerprint of its own."""
     from ablab.data import load_data
     from ablab.spec import Experiment
 
     plain = load_data(Experiment(dataset="digits"), cache=tmp_path)
-    four = load_data(Experiment(dataset="digits", augmentation="4x"), cache=tmp_path)
+    four = load_data(Experiment(dataset="expanded",
+                                dataset_kwargs={"source": "digits", "copies": "4x"}),
+                     cache=tmp_path)
     assert len(four.y_train) == 4 * len(plain.y_train)
     assert four.counts()[1:] == plain.counts()[1:]
     assert (four.x_val == plain.x_val).all()
     assert (four.x_test == plain.x_test).all()
+    assert four.fingerprint != plain.fingerprint
 
 
 def test_window_zero_is_checked_against_the_dataset() -> None:

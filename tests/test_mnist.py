@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from ablab.data import DataContext
-from ablab.data.augment import NOISE_AMPLITUDE, augment
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.registry import DATASETS
+from datasets.expanded import NOISE_AMPLITUDE, expand
 from datasets.mnist import FASHION_CLASSES, FILES
 from tests.realdata import need
 
@@ -134,7 +134,7 @@ def test_augment_4x_on_real_images(real_root: Path, session_cache: Path) -> None
     data = DATASETS.get("fashion_mnist")(
         ctx=ctx(real_root, session_cache), classes=S4_CLASSES, train_subset=200)
     x, y = data.x_train, data.y_train
-    bigger, labels = augment(x, y, "4x", seed=0)
+    bigger, labels = expand(x, y, "4x", seed=0)
     n = len(x)
     assert len(bigger) == 4 * n
     assert torch.equal(labels, y.repeat(4))

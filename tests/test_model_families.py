@@ -41,6 +41,13 @@ def test_ae_classifier_pretrains_then_classifies() -> None:
     error = nn.functional.mse_loss(images, originals)
     assert error < nn.functional.mse_loss(mean_image, originals)
     assert result.accuracy > 0.5
+    # Captured at the end of pretraining: about its last epoch's loss on the training inputs,
+    # while the fine-tuned encoder with the untouched decoder reconstructs worse.
+    train = data.x_train
+    at_end = nn.functional.mse_loss(model.reconstruct(train), train).item()
+    assert at_end < 1.1 * losses[-1]
+    with torch.no_grad():
+        assert nn.functional.mse_loss(model.autoencoder(train), train).item() > 1.1 * at_end
 
 
 def test_ae_classifier_freeze_keeps_the_pretrained_encoder() -> None:

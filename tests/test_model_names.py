@@ -16,10 +16,11 @@ from ablations import test_split_ratio
 
 def test_name_spells_out_the_configuration() -> None:
     exp = Experiment(model="cnn", model_kwargs={"channels": (16, 32), "batch_norm": True},
-                     init="he", penalty="l2", penalty_weight=1e-4, dropout=0.2, seed=3)
+                     init="he", penalty="l2", penalty_kwargs={"weight": 1e-4}, dropout=0.2,
+                     seed=3)
     name = config_name(exp)
     assert name == ("cnn_batch_norm=true_channels=16x32__digits__init=he_adam_lr=0.001_bs=64_"
-                    "ep=10_l2=0.0001_dropout=0.2_seed3")
+                    "ep=10_l2_weight=0.0001_dropout=0.2_seed3")
 
 
 def test_every_knob_changes_the_name_and_paths_are_safe() -> None:
@@ -27,7 +28,9 @@ def test_every_knob_changes_the_name_and_paths_are_safe() -> None:
                      model="mlp")
     variants = [dataclasses.replace(exp, **change) for change in (
         {"init": "zeros"}, {"lr": 0.1}, {"batch_size": 32}, {"epochs": 5}, {"seed": 1},
-        {"augmentation": "4x"}, {"patience": 3}, {"weight_decay": 0.01})]
+        {"augmentation": "flip"}, {"patience": 3}, {"optimizer_kwargs": {"weight_decay": 0.01}},
+        {"schedule": "cosine"}, {"loss_kwargs": {"label_smoothing": 0.1}}, {"grad_clip": 1.0},
+        {"init": "normal", "init_kwargs": {"std": 0.1}})]
     names = {config_name(e) for e in [exp, *variants]}
     assert len(names) == len(variants) + 1
     assert all("/" not in n and " " not in n for n in names)

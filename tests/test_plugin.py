@@ -87,6 +87,15 @@ def test_xdist_workers_share_one_session(study: Path) -> None:
     assert frame["session_id"].nunique() == 1
 
 
+def test_first_seed_shifts_the_seed_axis(study: Path) -> None:
+    done = pytest_in(study, "--ablab-seeds", "2", "--ablab-first-seed", "5", "--collect-only",
+                     "-q", "-k", "he")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "test_tiny.py::test_tiny[seed5-he]" in done.stdout
+    assert "test_tiny.py::test_tiny[seed6-he]" in done.stdout
+    assert "seed0-" not in done.stdout
+
+
 def test_deselected_cells_skip_the_claim_with_the_reason(study: Path) -> None:
     done = pytest_in(study, "--ablab-seeds", "2", "-k", "he or claim", "-rs")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -97,6 +106,8 @@ def test_deselected_cells_skip_the_claim_with_the_reason(study: Path) -> None:
     (["--ablab-profile", "huge"], "argument --ablab-profile: invalid choice: 'huge' "
                                   "(choose from smoke, full)"),
     (["--ablab-seeds", "0"], "argument --ablab-seeds: '0' is not allowed; give an integer >= 1"),
+    (["--ablab-first-seed", "-1"], "argument --ablab-first-seed: '-1' is not allowed; give an "
+                                   "integer >= 0"),
     (["--ablab-device", "tpu"], "--ablab-device: device='tpu' is not allowed"),
     (["--ablab-db", "postgresql://postgres@127.0.0.1:1/x"], "--ablab-db: cannot reach database"),
 ])
@@ -114,7 +125,7 @@ def test_bad_options_fail_in_one_line_and_write_nothing(
 @pytest.mark.parametrize(("field", "message"), [
     ('model="resnet1000"', "unknown model 'resnet1000'; known models:"),
     ('dataset="imagenet"', "unknown dataset 'imagenet'; known datasets:"),
-    ('init="orthogonal"', "init='orthogonal' is not allowed; choose one of"),
+    ('init="kaiming"', "unknown init 'kaiming'; known inits:"),
     ("lr=-1.0", "lr=-1.0 is not allowed; lr must be a finite number > 0"),
     ("batch_size=0", "batch_size=0 is not allowed; batch_size must be an integer > 0"),
 ])
@@ -130,3 +141,18 @@ def test_a_bad_experiment_fails_collection_and_writes_nothing(
     assert done.returncode != 0
     assert f"ValueError: {message}" in done.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_junitxml_properties_are_json(study: Path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    done = pytest_in(study, "--ablab-seeds", "2", "--junitxml", "junit.xml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    properties = ET.parse(study / "junit.xml").findall(".//property")
+    cells = [json.loads(p.get("value", "")) for p in properties if p.get("name") == "ablab_cell"]
+    claims = [json.loads(p.get("value", "")) for p in properties
+              if p.get("name") == "ablab_claim"]
+    assert sorted((c["variant"], c["seed"]) for c in cells) == [
+        ("he", 0), ("he", 1), ("zeros", 0), ("zeros", 1)]
+    assert [c["study"] for c in claims] == ["tiny"]

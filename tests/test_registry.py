@@ -55,11 +55,15 @@ def test_cnn_dropout_placement() -> None:
     conv = MODELS.get("cnn")(input_shape=(1, 8, 8), num_classes=10, dropout=0.3, dropout_at="conv")
     fc = MODELS.get("cnn")(input_shape=(1, 8, 8), num_classes=10, dropout=0.3, dropout_at="fc")
     conv_parents = [type(m).__name__ for m in conv[0]]  # features: blocks then Flatten
-    assert "Dropout" in conv_parents
+    # S1's placement: between the two convolution blocks only, none before the flatten.
+    assert conv_parents == ["Sequential", "Dropout", "Sequential", "Flatten"]
     assert not any(isinstance(m, nn.Dropout) for m in fc[0].modules())
     assert any(isinstance(m, nn.Dropout) for m in fc[1].modules())
     with pytest.raises(ValueError, match="dropout_at='conv' or 'fc'"):
         MODELS.get("cnn")(input_shape=(1, 8, 8), num_classes=10, dropout=0.3, dropout_at="none")
+    with pytest.raises(ValueError, match=r"channels=\(16,\) has one block"):
+        MODELS.get("cnn")(input_shape=(1, 8, 8), num_classes=10, channels=(16,), dropout=0.3,
+                          dropout_at="conv")
 
 
 def test_sigmoid_head_has_one_logit_and_needs_two_classes() -> None:

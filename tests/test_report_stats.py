@@ -106,3 +106,17 @@ def test_newest_row_wins_when_a_cell_repeats() -> None:
     rows = [row(0, "ctl", 0, 0.5), row(1, "ctl", 0, 0.7)]
     frame = rows_frame(rows)
     assert list(frame["accuracy"]) == [0.7]
+
+
+def test_on_loss_the_lowest_mean_is_best_and_a_drop_is_better() -> None:
+    noise = [0.004, -0.003, 0.002, -0.001, 0.0]
+    rows = study_rows({"up": [0.05 + n for n in noise], "down": [-0.05 + n for n in noise]},
+                      BASE)  # test loss is 1 - accuracy in these rows
+    table = study_summary(rows_frame(rows), metric="loss")
+    lines = {str(line["variant"]): dict(line) for _, line in table.iterrows()}
+    assert lines["up"]["best"]
+    assert lines["up"]["loss_mean"] < lines["ctl"]["loss_mean"]
+    assert lines["up"]["diff"] < 0
+    assert (lines["up"]["verdict"], lines["down"]["verdict"]) == ("better", "worse")
+    with pytest.raises(ValueError, match="metric='overfit_gap' is not allowed; a study summary"):
+        study_summary(rows_frame(rows), metric="overfit_gap")

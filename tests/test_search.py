@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -128,9 +131,15 @@ def test_the_cli_finds_this_repository_s_searches_from_a_subfolder() -> None:
 
 def _trials(url: str, name: str) -> list[FrozenTrial]:
     """The study's trials, read through a storage that is closed afterwards."""
+    trials: list[FrozenTrial] = _study(url, name, lambda study: study.trials)
+    return trials
+
+
+def _study(url: str, name: str, read: Callable[[optuna.Study], Any]) -> Any:
+    """`read(study)`, the study loaded through a storage that is closed afterwards."""
     storage = optuna.storages.RDBStorage(url)
     try:
-        return optuna.load_study(study_name=name, storage=storage).trials
+        return read(optuna.load_study(study_name=name, storage=storage))
     finally:
         storage.remove_session()
         storage.engine.dispose()
@@ -158,7 +167,9 @@ def test_two_workers_share_one_study(pg_url: str) -> None:
     name = f"test-shared-{uuid.uuid4().hex}"
     workers = [_worker(pg_url, name, 4) for _ in range(2)]
     for worker in workers:
-        _finish(worker)
+        out = _finish(worker)  # piped, not a terminal: one plain line per finished trial
+        assert len(re.findall(r"^trial \d+ complete val_accuracy 0\.\d{4} \{", out, re.M)) == 4
+    assert _study(pg_url, name, lambda study: study.metric_names) == ["val_accuracy"]
     trials = _trials(pg_url, name)
     assert len(trials) == 8
     assert sorted(t.number for t in trials) == list(range(8))
@@ -199,7 +210,8 @@ def test_killed_worker_trial_is_failed_and_retried(pg_url: str) -> None:
     if _trials(pg_url, name)[number].state != TrialState.RUNNING:
         pytest.fail(f"trial {number} ended before the kill; make trials longer")
     time.sleep(3)  # past the grace period: the next worker sees the trial as stale
-    _finish(_worker(pg_url, name, 1, *beats))
+    out = _finish(_worker(pg_url, name, 1, *beats))
+    assert f"(retry of killed trial {number})" in out
 
     trials = _trials(pg_url, name)
     assert trials[number].state == TrialState.FAIL

@@ -13,15 +13,30 @@ from ablab.spec import Experiment
 BAD_FIELDS = [
     ({"model": "nope"}, "unknown model 'nope'; known models: "),
     ({"dataset": "nope"}, "unknown dataset 'nope'; known datasets: "),
-    ({"init": "orthogonal"}, "init='orthogonal' is not allowed; choose one of default, he"),
+    ({"init": "kaiming"}, "unknown init 'kaiming'; known inits: default, he, normal, orthogonal"),
+    ({"init": "normal", "init_kwargs": {"std": 0.0}}, "init_kwargs={'std': 0.0}: std=0.0 must be"),
     ({"lr": 0.0}, "lr=0.0 is not allowed; lr must be a finite number > 0"),
     ({"lr": float("nan")}, "lr=nan is not allowed"),
     ({"batch_size": 0}, "batch_size=0 is not allowed; batch_size must be an integer > 0"),
     ({"epochs": -1}, "epochs=-1 is not allowed"),
-    ({"optimizer": "lbfgs"}, "optimizer='lbfgs' is not allowed; choose one of sgd, momentum"),
-    ({"penalty": "l1"}, "penalty_weight=0.0 is not allowed"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; known optimizers: adagrad, adam, adamw"),
+    ({"optimizer_kwargs": {"momentum": 0.9}},
+     "optimizer_kwargs: optimizer 'adam' takes no argument 'momentum'; it takes: betas, eps"),
+    ({"optimizer": "sgd", "optimizer_kwargs": {"momentum": -1.0}}, "Invalid momentum value"),
+    ({"schedule": "cosine_restarts"}, "unknown schedule 'cosine_restarts'; known schedules: "),
+    ({"schedule": "linear_warmup_cosine", "epochs": 1},
+     "warmup_epochs=1.0 must be in (0, epochs=1)"),
+    ({"schedule": "step", "schedule_kwargs": {"every": 10}}, "every=10 must be in [1, epochs=10)"),
+    ({"loss": "hinge"}, "unknown loss 'hinge'; known losses: cross_entropy, mse"),
+    ({"loss_kwargs": {"label_smoothing": 1.0}}, "label_smoothing=1.0 must be in [0, 1)"),
+    ({"loss": "mse", "loss_kwargs": {"label_smoothing": 0.1}},
+     "loss_kwargs: loss 'mse' takes no argument 'label_smoothing'; it takes: none"),
+    ({"penalty": "l1"}, "penalty_kwargs: penalty 'l1' needs the argument 'weight'"),
+    ({"penalty": "l2", "penalty_kwargs": {"weight": -1.0}}, "weight=-1.0 must be > 0"),
+    ({"grad_clip": 0.0}, "grad_clip=0.0 is not allowed; grad_clip must be None (off) or a max"),
     ({"dropout": 1.0}, "dropout=1.0 is not allowed; dropout must be in [0, 1)"),
-    ({"augmentation": "rotate"}, "augmentation='rotate' is not allowed"),
+    ({"augmentation": "4x"}, "unknown augmentation '4x'; known augmentations: crop, flip"),
+    ({"augmentation": "crop", "augmentation_kwargs": {"padding": 0}}, "padding=0 must be"),
     ({"profile": "huge"}, "profile='huge' is not allowed; choose one of smoke, full"),
     ({"device": "tpu"}, "device='tpu' is not allowed"),
     ({"val_fraction": 0.6, "test_fraction": 0.5}, "val_fraction + test_fraction=1.1"),
@@ -82,12 +97,12 @@ def test_round_trip_through_a_dict() -> None:
 
 DATA_CHANGES: list[dict[str, Any]] = [
     {"seed": 1}, {"val_fraction": 0.2}, {"test_fraction": 0.2}, {"window": 2},
-    {"augmentation": "noise"}, {"dataset_kwargs": {"n_steps": 500}},
-    {"dataset": "digits", "model": "mlp"}]
+    {"dataset_kwargs": {"n_steps": 500}}, {"dataset": "digits", "model": "mlp"}]
 OTHER_CHANGES: list[dict[str, Any]] = [
     {"lr": 0.1}, {"epochs": 3}, {"init": "he"}, {"batch_size": 8},
     {"model_kwargs": {"hidden": (8,)}}, {"dropout": 0.1}, {"profile": "full"},
-    {"device": "cpu"}, {"patience": 2}]
+    {"device": "cpu"}, {"patience": 2}, {"augmentation": "noise"}, {"schedule": "cosine"},
+    {"optimizer": "sgd", "optimizer_kwargs": {"momentum": 0.5}}, {"grad_clip": 1.0}]
 
 
 def test_data_identity_follows_the_data_fields_and_nothing_else() -> None:

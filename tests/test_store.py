@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ablab.store import RunRow, SessionManifest, SqlStore, StoreError, open_store
+from ablab.store import ClaimRow, RunRow, SessionManifest, SqlStore, StoreError, open_store
 from ablab.store.sql import runs
 from tests.conftest import REPO, postgres_url
 
@@ -194,3 +194,44 @@ def test_the_first_manifest_of_a_session_wins(store: SqlStore, session: str) -> 
         assert got is not None
         assert (got.settings, got.units, got.shards, got.plan) == (
             first.settings, first.units, 2, {"init/mlp-he": 2})
+
+
+def test_environment_records_the_machine_cpu_count() -> None:
+    import os
+
+    import torch
+
+    from ablab.store.environment import environment
+
+    found = environment(torch.device("cpu"))
+    assert found["cpu_count"] == os.cpu_count()
+    assert found["torch_threads"] == torch.get_num_threads()
+
+
+def make_claim(session: str, **changes: Any) -> ClaimRow:
+    claim = ClaimRow(
+        session_id=session, study="contract", node_id="tests::test_claim", kind="comparison",
+        a="v1", b="v0", metric="loss", direction="lower", n=3, diff=-0.1, ci_low=-0.2,
+        ci_high=math.nan, p_value=0.01, alpha=0.05, verdict="better", asserted=True,
+        passed=False, text="v1 vs v0 on loss: better", seeds=[0, 1, 2],
+    )
+    return dataclasses.replace(claim, **changes)
+
+
+def test_claims_are_stored_beside_the_runs(store: SqlStore, session: str) -> None:
+    other = session + "-other"
+    store.append_claim(make_claim(session))
+    store.append_claim(make_claim(session, study="elsewhere", asserted=False, passed=None))
+    store.append_claim(make_claim(other))
+    first, second = store.claims(sessions=[session])
+    assert (first["verdict"], first["asserted"], first["passed"]) == ("better", True, False)
+    assert first["ci_high"] is None  # no NaN in the database
+    assert first["seeds"] == [0, 1, 2]
+    assert (second["asserted"], second["passed"]) == (False, None)
+    assert [c["study"] for c in store.claims(sessions=[session, other], study="contract")] == [
+        "contract", "contract"]
+
+
+def test_a_claim_row_names_its_allowed_kinds() -> None:
+    with pytest.raises(ValueError, match=r"kind='pair' is not allowed; choose one of"):
+        make_claim("s", kind="pair")

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 MODULES = ("init", "penalty", "dropout", "batchnorm", "batch_size", "hidden_units",
            "learning_rate", "activation", "window", "augmentation", "epochs", "architecture",
-           "library_baseline", "split_ratio")
+           "library_baseline", "split_ratio", "optimizer", "label_smoothing")
 
 
 def collect(*args: str) -> list[str]:

@@ -13,11 +13,15 @@ import torch
 from torch import nn
 
 from ablab.data import TensorData, load_data
-from ablab.registry import MODELS
+from ablab.registry import INITS, MODELS
 from ablab.spec import EpochRecord, Experiment
-from ablab.train.initializers import initialize
 from ablab.train.loop import run_experiment, train
-from ablab.train.metrics import classification_metrics, is_collapsed, time_to_accuracy
+from ablab.train.metrics import (
+    classification_metrics,
+    is_collapsed,
+    overfit_epoch,
+    time_to_accuracy,
+)
 
 FAST = Experiment(dataset="digits", epochs=3, batch_size=64, device="cpu")
 
@@ -74,7 +78,8 @@ def test_early_stopping_stops_on_a_validation_plateau(digits: TensorData) -> Non
 
 def test_penalties_shrink_the_weights(digits: TensorData) -> None:
     def weight_norm(penalty: str, weight: float) -> float:
-        exp = dataclasses.replace(FAST, penalty=penalty, penalty_weight=weight, epochs=5)
+        kwargs = {"weight": weight} if weight else {}
+        exp = dataclasses.replace(FAST, penalty=penalty, penalty_kwargs=kwargs, epochs=5)
         model = train(exp, digits).model
         return sum(p.abs().sum().item() for p in model.parameters() if p.dim() > 1)
 
@@ -128,6 +133,16 @@ def test_time_to_accuracy_counts_epochs_and_training_seconds() -> None:
     assert time_to_accuracy(history, None) == {}
 
 
+def test_overfit_epoch_is_where_validation_loss_turns_up() -> None:
+    def history(val_losses: list[float]) -> list[EpochRecord]:
+        return [EpochRecord(i, 0.1, 0.9, v, 0.8, 10 * i, 1.0)
+                for i, v in enumerate(val_losses, start=1)]
+
+    assert overfit_epoch(history([0.9, 0.5, 0.4, 0.45, 0.6])) == 3.0
+    assert math.isnan(overfit_epoch(history([0.9, 0.5, 0.4])))  # still falling at the end
+    assert math.isnan(overfit_epoch(history([0.9])))
+
+
 def test_metrics_of_a_known_prediction() -> None:
     y = np.array([0, 0, 1, 1])
     probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.3, 0.7]])
@@ -147,15 +162,19 @@ def test_collapse_needs_one_class_for_nearly_everything() -> None:
     assert not is_collapsed(np.zeros(100, dtype=int), np.zeros(100, dtype=int), 3)
 
 
-@pytest.mark.parametrize(("scheme", "check"), [
-    ("zeros", lambda w: bool((w == 0).all())),
-    ("he", lambda w: abs(w.std().item() - math.sqrt(2 / w.shape[1])) < 0.02),
-    ("normal", lambda w: abs(w.std().item() - 1.0) < 0.05),
+@pytest.mark.parametrize(("scheme", "kwargs", "check"), [
+    ("zeros", {}, lambda w: bool((w == 0).all())),
+    ("he", {}, lambda w: abs(w.std().item() - math.sqrt(2 / w.shape[1])) < 0.02),
+    ("normal", {}, lambda w: abs(w.std().item() - 1.0) < 0.05),
+    ("normal", {"std": 0.1}, lambda w: abs(w.std().item() - 0.1) < 0.005),
+    ("xavier_uniform", {}, lambda w: w.abs().max().item() <= math.sqrt(6 / sum(w.shape))),
+    ("orthogonal", {"gain": 2.0},
+     lambda w: torch.allclose(w @ w.T, 4 * torch.eye(w.shape[0]), atol=1e-4)),
 ])
-def test_init_schemes(scheme: str, check: object) -> None:
+def test_init_schemes(scheme: str, kwargs: dict[str, float], check: object) -> None:
     torch.manual_seed(0)
     model: nn.Module = MODELS.get("mlp")(input_shape=(512,), num_classes=10, hidden=(256,))
-    initialize(model, scheme)
+    INITS.get(scheme)(model, **kwargs)
     linear = next(m for m in model.modules() if isinstance(m, nn.Linear))
     assert callable(check)
     assert check(linear.weight)

@@ -39,9 +39,15 @@ def add_parser(subparsers: Any) -> None:
     models.set_defaults(func=main_models)
 
 
-def variants(name: str) -> list[dict[str, Any]] | str:
-    """One kwargs dict per choice of the required Literal arguments; a string naming a required
-    argument the listing cannot fill in."""
+def variants(name: str, root: Path | None) -> list[dict[str, Any]] | str:
+    """One kwargs dict per choice found by the factory's lister (DATASETS.listed_by) or of its
+    required Literal arguments; a string saying why there is none to load."""
+    lister = DATASETS.lister(name)
+    if lister is not None:
+        try:
+            return lister(root)
+        except DataUnavailable as error:
+            return str(error)
     factory = DATASETS.get(name)
     hints = typing.get_type_hints(factory)
     choices: dict[str, tuple[object, ...]] = {}
@@ -50,7 +56,7 @@ def variants(name: str) -> list[dict[str, Any]] | str:
             continue
         options = _literal_choices(hints.get(key))
         if not options:
-            return f"needs {key}=... (no default)"
+            return f"{name}: needs {key}=... (no default)"
         choices[key] = options
     keys = list(choices)
     return [dict(zip(keys, combo, strict=True))
@@ -60,7 +66,7 @@ def variants(name: str) -> list[dict[str, Any]] | str:
 def dataset_rows(ctx: DataContext, names: list[str]) -> list[list[str]]:
     rows: list[list[str]] = []
     for name in names:
-        options = variants(name)
+        options = variants(name, ctx.root)
         if isinstance(options, str):
             rows.append([name, f"no: {options}", "", "", "", ""])
             continue

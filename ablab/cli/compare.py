@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ablab.atomic import write_text
-from ablab.cli.common import add_db_option
+from ablab.cli.common import CommandError, add_db_option
 from ablab.gate import compare
 from ablab.gate.compare import compare_frames
 from ablab.gate.export import read_table, session_frame
@@ -40,7 +40,10 @@ def main(args: argparse.Namespace) -> int:
     text = markdown(source, str(baseline_path), verdicts, missing, limits, failed,
                     args.fail_missing)
     text += f"\n{untrained}" if untrained else ""
-    print(text, end="")
+    print(text, end="")  # with nothing compared, it still lists the missing and new cells
+    if not verdicts:  # a gate that judged nothing must not pass
+        raise CommandError(f"nothing compared: none of the {len(current)} rows of {source} "
+                           f"is a cell of {baseline_path}; check --baseline and --session")
     if args.out:
         write_text(Path(args.out), text)
     return 1 if failed else 0

@@ -29,6 +29,7 @@ def add_parser(subparsers: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:  # a bad URL is a one-line error in ablab.__main__
+        store.check(write=False)  # a foreign or damaged database: one line, left as it was
         path = _report(store, args)
     print(f"wrote {path}")
     return 0

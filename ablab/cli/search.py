@@ -100,14 +100,24 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _progress(n_trials: int, name: str) -> tuple[tqdm[Any], Any]:
+    """A tqdm bar on a terminal; elsewhere (a log, a pipe) one plain line per finished trial,
+    flushed, so a long search shows where it is before it ends."""
     bar: tqdm[Any] = tqdm(total=n_trials, desc=name, unit="trial", disable=None)
 
     def update(study: optuna.Study, trial: FrozenTrial) -> None:
         bar.update(1)
         complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
-        if complete:
-            bar.set_postfix(best=f"{max(t.value or 0.0 for t in complete):.4f}",
-                            last=trial.state.name.lower())
+        best = f"{max(t.value or 0.0 for t in complete):.4f}" if complete else "none"
+        if not bar.disable:
+            bar.set_postfix(best=best, last=trial.state.name.lower())
+            return
+        value = "" if trial.value is None else f" val_accuracy {trial.value:.4f}"
+        seconds = trial.duration.total_seconds() if trial.duration else 0.0
+        # A killed worker's trial is failed once its heartbeat is stale, and run again here.
+        retry = trial.system_attrs.get("failed_trial")
+        again = "" if retry is None else f" (retry of killed trial {retry})"
+        print(f"trial {trial.number} {trial.state.name.lower()}{value}{again} {trial.params} "
+              f"({seconds:.1f} s; {bar.n}/{n_trials} of this worker; best {best})", flush=True)
 
     return bar, update
 

@@ -1,13 +1,10 @@
-"""Loading a cell's dataset: where data and the decoded cache live, the factory call, the
-augmentation of the training split."""
+"""Loading a cell's dataset: where data and the decoded cache live, the factory call."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
-from ablab.data.augment import augment
 from ablab.data.tensors import DataContext, TensorData
 from ablab.registry import DATASETS
 from ablab.spec import Experiment
@@ -31,7 +28,7 @@ def default_root() -> Path | None:
 def load_data(
     exp: Experiment, root: Path | None = None, cache: Path | None = None, download: bool = False
 ) -> TensorData:
-    """The dataset `exp` names, split with its seed, training split augmented as it asks."""
+    """The dataset `exp` names, split with its seed."""
     ctx = DataContext(
         seed=exp.seed, root=root if root is not None else default_root(),
         cache=cache if cache is not None else default_cache(), download=download,
@@ -41,7 +38,4 @@ def load_data(
     if exp.window is not None:
         kwargs["window"] = exp.window
     data: TensorData = DATASETS.get(exp.dataset)(ctx=ctx, **kwargs)
-    if exp.augmentation != "none":
-        x, y = augment(data.x_train, data.y_train, exp.augmentation, exp.seed)
-        data = replace(data, x_train=x, y_train=y)
     return data

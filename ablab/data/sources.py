@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,9 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from ablab.data.cache_entry import Arrays as Arrays  # re-exported: the datasets use it
+from ablab.data.cache_entry import DamagedEntry, read_entry, write_entry
 from ablab.data.tensors import DataContext, TensorData
-
-Arrays = dict[str, np.ndarray]
 
 CACHE_VERSION = 1  # bump when a decoder changes what it produces
 _HASHES: dict[tuple[str, int, int], str] = {}  # per process: (path, size, mtime) -> sha256
@@ -77,20 +78,22 @@ def fingerprint(dataset: str, sources: Iterable[Path], options: dict[str, Any]) 
 def cached_arrays(
     ctx: DataContext, key: str, decode: Callable[[], Arrays]
 ) -> Arrays:
-    """The arrays cached under `key` (a folder of .npy files), or `decode()` written to a
-    temporary folder and renamed into place first."""
+    """The arrays cached under `key` (a folder of .npy files and their manifest), or
+    `decode()` written to a temporary folder and renamed into place first. An entry that does
+    not match its manifest is rebuilt, with one line on stderr saying why."""
     folder = ctx.cache / "arrays" / key
     if folder.is_dir():
         try:
-            return {p.stem: np.load(p, allow_pickle=False) for p in folder.glob("*.npy")}
-        except (OSError, ValueError):
-            shutil.rmtree(folder, ignore_errors=True)  # a damaged entry is a miss
+            return read_entry(folder)
+        except DamagedEntry as error:
+            print(f"ablab: warning: cache entry {folder} is damaged or from an older ablab "
+                  f"({error}); rebuilding it", file=sys.stderr)
+            shutil.rmtree(folder, ignore_errors=True)
     arrays = decode()
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{key}-", suffix=".partial"))
     try:
-        for name, array in arrays.items():
-            np.save(partial / f"{name}.npy", array, allow_pickle=False)
+        write_entry(partial, arrays)
         partial.rename(folder)
     except OSError:
         if not folder.is_dir():  # another process may have renamed the same entry first

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ablab.atomic import atomic_path
+from ablab.extras import missing_extra
 from ablab.store import RunStore, open_store
 from ablab.store.base import RunRow
 
@@ -51,25 +52,36 @@ def flatten(row: RunRow) -> dict[str, Any]:
 
 
 def session_rows(store: RunStore, session: str | None) -> tuple[str, list[RunRow]]:
-    """(session id, its ablation rows): the named session, else the newest one. Optuna trial
-    rows are left out: a search draws other trials on every run, so they have no baseline.
-    ExportError when the database has no rows or that session has none."""
+    """(session id, its ablation rows): the named session, else the newest one that has
+    ablation rows. Optuna trial rows are left out: a search draws other trials on every run,
+    so they have no baseline (and a search run after the suite must not hide the suite).
+    ExportError when the database has no such rows or the named session has none."""
     sessions = store.sessions()
-    if session is None:
-        if not sessions:
-            raise ExportError(f"database {store.url} has no sessions")
-        session = sessions[-1]
-    rows = [row for row in store.rows(session=session) if row.trial is None]
-    if not rows:
-        known = ", ".join(sessions[-3:]) or "none"
-        raise ExportError(f"session {session!r} has no rows in {store.url} (newest: {known})")
-    return session, rows
+    if session is not None:
+        rows = _ablation_rows(store, session)
+        if not rows:
+            known = ", ".join(sessions[-3:]) or "none"
+            raise ExportError(f"session {session!r} has no ablation rows in {store.url} "
+                              f"(newest sessions: {known})")
+        return session, rows
+    for newest in reversed(sessions):
+        rows = _ablation_rows(store, newest)
+        if rows:
+            return newest, rows
+    what = "only search trial rows" if sessions else "no rows"
+    raise ExportError(f"database {store.url} has {what}; run the ablations first "
+                      "(pytest ablations --ablab-db ...)")
+
+
+def _ablation_rows(store: RunStore, session: str) -> list[RunRow]:
+    return [row for row in store.rows(session=session) if row.trial is None]
 
 
 def session_frame(url: str | None, session: str | None) -> tuple[str, pd.DataFrame]:
     """(session id, one flat row per cell and seed) from the database at `url`."""
     store = open_store(url)
     try:
+        store.check(write=False)  # a foreign or damaged database is one line, and stays as is
         session, rows = session_rows(store, session)
     finally:
         store.close()
@@ -86,11 +98,14 @@ def check_format(path: Path) -> str:
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """CSV or Parquet by the extension, written to a temporary name and then renamed."""
     suffix = check_format(path)
-    with atomic_path(path) as partial:
-        if suffix == ".csv":
-            frame.to_csv(partial, index=False)
-        else:
-            frame.to_parquet(partial, index=False)
+    try:
+        with atomic_path(path) as partial:
+            if suffix == ".csv":
+                frame.to_csv(partial, index=False)
+            else:
+                frame.to_parquet(partial, index=False)
+    except ImportError as error:  # pyarrow is the `parquet` extra
+        raise ExportError(f"{path}: {missing_extra(error) or error}") from None
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -104,6 +119,8 @@ def read_table(path: Path) -> pd.DataFrame:
             # become a number.
             return pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
         return pd.read_parquet(path)
+    except ImportError as error:  # pyarrow is the `parquet` extra
+        raise ExportError(f"{path}: {missing_extra(error) or error}") from None
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ExportError(f"{path}: cannot read it: {first}") from error

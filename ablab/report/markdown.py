@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from ablab.report.claims_markdown import claims_markdown
 from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
 from ablab.stats.claims import ALPHA
@@ -53,14 +54,14 @@ def _name(line: pd.Series) -> str:
 
 def summary_markdown(summary: pd.DataFrame) -> str:
     """The study's table in GitHub Markdown."""
-    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "n",
+    headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "test loss", "n",
                "Δ accuracy vs control [95% CI]", "p (Holm)", "verdict", "epochs to target",
                "s to target", "samples/s", "ok / diverged / collapsed"]
     table = [[
         _name(line), _spread(line["acc_mean"], line["acc_std"]),
         _interval(line["acc_low"], line["acc_high"]),
         _spread(line["f1_mean"], line["f1_std"]), _interval(line["f1_low"], line["f1_high"]),
-        line["n"],
+        _spread(line["loss_mean"], line["loss_std"]), line["n"],
         "—" if line["is_control"] else
         f"{_fmt(line['diff'], True)} {_interval(line['diff_low'], line['diff_high'], True)}",
         "—" if not math.isfinite(line["p_holm"]) else f"{line['p_holm']:.3g}",
@@ -142,8 +143,38 @@ def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
                  f"to {max(r.created_at for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),
     ]
+    overrides = [" ".join(f"{k}={v!r}" for k, v in e["overrides"].items())
+                 for e in envs if e.get("overrides")]
+    if overrides:  # --ablab-set: every cell of those rows changed so
+        facts.append(("--ablab-set", _unique(overrides)))
     table = tabulate(facts, ["", ""], tablefmt="github", disable_numparse=True)
     return "# ablab report\n\n" + table
+
+
+# What a variant's table should not list: the seed varies within a variant, not between them.
+_NOT_VARIED = ("seed",)
+
+
+def _setting(experiment: Mapping[str, Any], name: str) -> str:
+    """`adamw {'weight_decay': 0.05}`: a field with its `*_kwargs` (the axes, model, dataset)."""
+    value, kwargs = experiment.get(name), experiment.get(f"{name}_kwargs")
+    return f"{value} {kwargs}" if kwargs else str(value)
+
+
+def variants_markdown(rows: Sequence[RunRow]) -> str:
+    """Variant -> the Experiment fields in which the study's variants differ (each axis with its
+    kwargs), derived from the stored experiments; "" when they differ in none."""
+    experiments = {row.variant: row.experiment for row in rows}
+    names = {k for e in experiments.values() for k in e if k not in _NOT_VARIED}
+    fields = sorted(k.removesuffix("_kwargs") if k.removesuffix("_kwargs") in names else k
+                    for k in names)
+    varying = [name for name in dict.fromkeys(fields)
+               if len({_setting(e, name) for e in experiments.values()}) > 1]
+    if not varying:
+        return ""
+    table = [[variant, *(_setting(e, name) for name in varying)]
+             for variant, e in experiments.items()]
+    return tabulate(table, ["variant", *varying], tablefmt="github", disable_numparse=True)
 
 
 def figure_markdown(figures: Sequence[FigureRef]) -> str:
@@ -151,9 +182,16 @@ def figure_markdown(figures: Sequence[FigureRef]) -> str:
 
 
 def study_markdown(study: str, summary: pd.DataFrame, per_class: dict[str, str],
-                   figures: Sequence[FigureRef]) -> str:
-    """One study's section: table, plain-words findings, per-class tables, figures."""
+                   figures: Sequence[FigureRef], variants: str = "",
+                   claims: Sequence[dict[str, Any]] = ()) -> str:
+    """One study's section: table, plain-words findings, its claims and findings from the
+    claims table, the variants' settings, per-class tables, figures."""
     parts = [f"## {study}", summary_markdown(summary), findings(summary)]
+    stated = claims_markdown(study, claims)
+    if stated:
+        parts.append(stated)
+    if variants:
+        parts += [f"### {study}: what the variants set", variants]
     for variant, table in per_class.items():
         parts += [f"### {study}: per-class test metrics of `{variant}` (mean over seeds)",
                   table]
@@ -178,13 +216,15 @@ def studies(rows: Sequence[RunRow]) -> list[Study]:
 
 def report_markdown(rows: Sequence[RunRow], sessions: Sequence[str], command: str,
                     figures: Mapping[str, Sequence[FigureRef]] | None = None,
-                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None) -> str:
-    """The whole REPORT.md text: header, one section per study (with its figures), extras
-    (`parts`: the rows' `studies`, when the caller has them already)."""
+                    extra: Sequence[str] = (), parts: Sequence[Study] | None = None,
+                    claims: Sequence[dict[str, Any]] = ()) -> str:
+    """The whole REPORT.md text: header, one section per study (with its figures and the
+    `claims` table's rows), extras (`parts`: the rows' `studies`, when the caller has them)."""
     sections = [header_markdown(rows, sessions, command)]
     for name, study_rows, summary in studies(rows) if parts is None else parts:
         sections.append(study_markdown(name, summary, per_class_tables(study_rows),
-                                       (figures or {}).get(name, ())))
+                                       (figures or {}).get(name, ()),
+                                       variants_markdown(study_rows), claims))
     return "\n\n".join([*sections, *extra]) + "\n"
 
 

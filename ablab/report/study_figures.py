@@ -117,4 +117,5 @@ def _variant_figures(draw: _Drawer, variant: str, rows: list[RunRow],
                                        draw.path(variant, "reconstructions"),
                                        title=f"{study} / {variant}")
         draw.add(path, f"{study} / {variant}: test images (top) and their reconstructions "
-                       f"(bottom), seed {seed}.")
+                       f"(bottom) by the autoencoder at the end of pretraining, before the "
+                       f"classifier's fine-tuning, seed {seed}.")

@@ -27,7 +27,8 @@ def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: s
     figures = {name: study_figures(name, study_rows, summary, out, root)
                for name, study_rows, summary in parts}
     searches = search_sections(store, out / "figures", sessions)
-    text = report_markdown(rows, sessions, command, figures, searches, parts)
+    claims = store.claims(sessions=sessions, study=study)
+    text = report_markdown(rows, sessions, command, figures, searches, parts, claims)
     text += "".join(f"\n{m}" for s in sessions if (m := untrained_markdown(store, s)))
     path = out / "REPORT.md"
     out.mkdir(parents=True, exist_ok=True)

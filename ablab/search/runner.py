@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,10 @@ def create_study(
                          "choose another --name")
     study.set_user_attr(SEARCH_ATTR, search.name)
     study.set_user_attr("metric", METRIC)
+    if study.metric_names is None:
+        with warnings.catch_warnings():  # experimental since Optuna 3.2; its API is stable
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([METRIC])  # the dashboard and plots name the value
     if command and COMMAND_ATTR not in study.user_attrs:
         study.set_user_attr(COMMAND_ATTR, command)  # the first worker's; reports cite it
     return study

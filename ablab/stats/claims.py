@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ablab.stats.direction import Direction, direction, improves
+
 ALPHA = 0.05
 
 
@@ -30,26 +32,34 @@ class Comparison:
     alpha: float = ALPHA
 
     @property
+    def direction(self) -> Direction:
+        return direction(self.metric)
+
+    @property
     def verdict(self) -> str:
-        """`better` or `worse` (a against b) when the test rejects equality, else
-        `no detectable difference`."""
+        """`better` or `worse` (a against b, in the metric's direction: a lower loss is
+        better) when the test rejects equality, else `no detectable difference`."""
         if not self.p_value < self.alpha:
             return "no detectable difference"
-        return "better" if self.diff > 0 else "worse"
+        return "better" if improves(self.diff, self.metric) else "worse"
 
     def not_worse(self, margin: float) -> bool:
-        """Non-inferiority: the CI's lower bound of a - b lies above -margin (a may be at
-        most `margin` worse than b, at the CI's confidence)."""
+        """Non-inferiority: the CI's bound on the bad side of a - b stays within `margin`
+        (a may be at most `margin` worse than b, at the CI's confidence)."""
+        if self.direction == "lower":
+            return self.ci_high < margin
         return self.ci_low > -margin
 
     def describe(self) -> str:
         level = round(100 * (1 - self.alpha))
         return (f"{self.a} vs {self.b} on {self.metric}: {self.verdict} "
-                f"(diff {self.diff:+.3f}, {level}% CI [{self.ci_low:+.3f}, {self.ci_high:+.3f}], "
-                f"paired t-test p={self.p_value:.3g}, n={self.n} seeds)")
+                f"({self.direction} is better; diff {self.diff:+.3f}, {level}% CI "
+                f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}], paired t-test "
+                f"p={self.p_value:.3g}, n={self.n} seeds)")
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "verdict": self.verdict, "text": self.describe()}
+        return {**asdict(self), "direction": self.direction, "verdict": self.verdict,
+                "text": self.describe()}
 
 
 def paired_comparison(
@@ -60,6 +70,7 @@ def paired_comparison(
     if len(a) != len(b) or len(a) < 2:
         raise ValueError(f"a paired comparison needs two equal-length samples of n >= 2; "
                          f"got {len(a)} and {len(b)}")
+    direction(metric)  # an unknown metric fails here, before any statistics
     diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     mean, low, high, p_value = t_interval(diffs, alpha)
     return Comparison(a_name, b_name, metric, len(diffs), float(np.mean(a)), float(np.mean(b)),
@@ -97,8 +108,13 @@ class Trend:
                 f"{self.ci_high:+.3f}], t-test p={self.p_value:.3g}, n={self.n} seeds; "
                 f"means {means})")
 
+    @property
+    def direction(self) -> Direction:
+        return direction(self.metric)
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "verdict": self.verdict, "text": self.describe()}
+        return {**asdict(self), "direction": self.direction, "verdict": self.verdict,
+                "text": self.describe()}
 
 
 def trend_test(

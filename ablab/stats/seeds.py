@@ -18,12 +18,16 @@ import pandas as pd
 
 from ablab.spec import STATUSES
 from ablab.stats.claims import Comparison, holm, paired_comparison
+from ablab.stats.direction import direction
 from ablab.stats.spread import over_seeds
 from ablab.store.base import RunRow
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
                  "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
                  "samples_per_second", "train_seconds", "epochs_run", "control"]
+
+
+RANKED_BY = {"accuracy": "acc_mean", "f1_macro": "f1_mean", "loss": "loss_mean"}
 
 
 def as_float(value: Any) -> float:
@@ -91,16 +95,21 @@ def _to_target(group: pd.DataFrame, column: str) -> tuple[float, int]:
 
 
 def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
-    """One line per variant (first-seen order): accuracy and macro F1 over seeds, the paired
-    difference to the control (Holm-corrected p, verdict), time to target, throughput and
-    status counts; `best` marks the highest mean accuracy and `runner_up` holds the best line's
+    """One line per variant (first-seen order): accuracy, macro F1 and test loss over seeds,
+    the paired difference to the control (Holm-corrected p, verdict), time to target,
+    throughput and status counts; `best` marks the best mean of `metric` in its direction
+    (highest accuracy, lowest loss) and `runner_up` holds the best line's
     paired comparison with the second best (None elsewhere or with < 2 paired seeds)."""
+    if metric not in RANKED_BY:
+        raise ValueError(f"metric={metric!r} is not allowed; a study summary ranks by one of "
+                         f"{', '.join(RANKED_BY)}")
     control = control_variant(study)
     groups = dict(list(study.groupby("variant", sort=False)))
     lines: list[dict[str, Any]] = []
     comparisons: list[Comparison | None] = []
     for variant, group in groups.items():
         acc, f1 = _bounded(list(group["accuracy"])), _bounded(list(group["f1_macro"]))
+        loss = over_seeds(list(group["loss"]))
         epochs, reached = _to_target(group, "epochs_to_target")
         comparison = (None if variant == control else
                       _paired(groups[control], group, str(variant), control, metric))
@@ -108,6 +117,7 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
             "variant": variant, "n": len(group), "is_control": variant == control,
             "acc_mean": acc[0], "acc_std": acc[1], "acc_low": acc[2], "acc_high": acc[3],
             "f1_mean": f1[0], "f1_std": f1[1], "f1_low": f1[2], "f1_high": f1[3],
+            "loss_mean": loss.mean, "loss_std": loss.sd,
             "diff": comparison.diff if comparison else math.nan,
             "diff_low": comparison.ci_low if comparison else math.nan,
             "diff_high": comparison.ci_high if comparison else math.nan,
@@ -121,7 +131,8 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
         comparisons.append(comparison)
     _add_verdicts(lines, comparisons)
     summary = pd.DataFrame.from_records(lines)
-    ranked = summary["acc_mean"].dropna().sort_values(ascending=False, kind="stable")
+    ranked = summary[RANKED_BY[metric]].dropna().sort_values(
+        ascending=direction(metric) == "lower", kind="stable")
     summary["best"] = summary.index == (ranked.index[0] if len(ranked) else -1)
     runner_up = None
     if len(ranked) >= 2:

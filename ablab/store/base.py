@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Self
+
+from ablab.store.claim_rows import ClaimRow
 
 # Rows written before the `control` column kept the study's CONTROL in params under this key.
 LEGACY_CONTROL_PARAM = "_control"
@@ -80,8 +83,9 @@ class RunStore(ABC):
     url: str
 
     @abstractmethod
-    def check(self) -> None:
-        """Raise StoreError when the database cannot be reached (writes nothing)."""
+    def check(self, *, write: bool = True) -> None:
+        """Raise StoreError when the database cannot be reached, is not ablab's or (with
+        `write`) cannot be written; writes nothing that stays."""
 
     @abstractmethod
     def append(self, row: RunRow) -> int:
@@ -96,6 +100,16 @@ class RunStore(ABC):
         self, *, session: str | None = None, study: str | None = None
     ) -> list[RunRow]:
         """Rows in insertion order, optionally of one session and one study."""
+
+    @abstractmethod
+    def append_claim(self, row: ClaimRow) -> int:
+        """Store one evaluated claim or finding; returns its id."""
+
+    @abstractmethod
+    def claims(
+        self, *, sessions: Sequence[str] | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Claim rows in insertion order, optionally of some sessions and one study."""
 
     @abstractmethod
     def has_table(self, name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import socket
 import subprocess
@@ -46,7 +47,8 @@ def environment(device: torch.device) -> dict[str, Any]:
         "device": str(device),
         "device_name": device_name(device),
         "hostname": socket.gethostname(),
-        "cpu_count": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),  # the machine's; torch_threads is what a cell used
+        "torch_threads": torch.get_num_threads(),
         "git_sha": sha,
         "git_dirty": dirty,
     }

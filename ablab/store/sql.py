@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import (
-    ArgumentError,
-    DBAPIError,
-    IntegrityError,
-    NoSuchModuleError,
-    SQLAlchemyError,
-)
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
+from ablab.extras import missing_extra
 from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
+from ablab.store.check import check_store
+from ablab.store.claim_rows import ClaimRow, claims_table
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
 SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
@@ -50,6 +48,7 @@ runs = sa.Table(
     sa.Column("control", sa.String(256)),
     sa.Column("settings", sa.JSON),
 )
+claims = claims_table(metadata)
 # One row per named session (--ablab-session): its collection and shard plan (ablab.scale).
 sessions = sa.Table(
     "sessions", metadata,
@@ -101,8 +100,12 @@ class SqlStore(RunStore):
                 parsed, json_serializer=_dumps, pool_pre_ping=True,
                 connect_args={"timeout": SQLITE_BUSY_MS / 1000} if self._sqlite_path else {},
             )
+        except ImportError as error:  # the driver of an optional extra (psycopg)
+            raise StoreError(f"database {url!r}: {missing_extra(error) or error}") from None
         except (ArgumentError, NoSuchModuleError, ValueError) as error:
-            raise StoreError(f"database URL {url!r} is not usable: {error}") from error
+            raise StoreError(f"database URL {url!r} is not usable: {error}; give a SQLAlchemy "
+                             "URL such as sqlite:///results/ablab.db or "
+                             "postgresql://user@host/db") from error
         if self._sqlite_path is not None:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._ready = False
@@ -110,20 +113,9 @@ class SqlStore(RunStore):
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
-    def check(self) -> None:
-        if self._sqlite_path not in (None, "", ":memory:"):
-            folder = Path(str(self._sqlite_path)).resolve().parent
-            parent = _existing_parent(folder)
-            if not parent.is_dir() or not os.access(parent, os.W_OK):
-                raise StoreError(f"database {self._safe_url()}: cannot create folder {folder} "
-                                 f"({parent} is not a writable folder)")
-            return
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
-        except SQLAlchemyError as error:
-            reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-            raise StoreError(f"cannot reach database {self._safe_url()}: {reason}") from error
+    def check(self, *, write: bool = True) -> None:
+        required = [c.name for c in runs.columns if not c.nullable]
+        check_store(self.engine, self._safe_url(), self._sqlite_path, required, write=write)
 
     def _ensure_table(self) -> None:
         if self._ready:
@@ -133,7 +125,7 @@ class SqlStore(RunStore):
         try:
             metadata.create_all(self.engine, checkfirst=True)
         except DBAPIError:
-            # Another process created it between our check and our CREATE.
+            # Another process created them between our check and our CREATE.
             if not all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
                 raise
         self._add_missing_columns()
@@ -160,6 +152,27 @@ class SqlStore(RunStore):
             inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
         assert inserted is not None
         return int(inserted[0])
+
+    def append_claim(self, row: ClaimRow) -> int:
+        self._ensure_table()
+        values = {k: _finite(v) for k, v in asdict(row).items()}
+        with self.engine.begin() as connection:
+            inserted = connection.execute(claims.insert().values(**values)).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
+
+    def claims(
+        self, *, sessions: Sequence[str] | None = None, study: str | None = None
+    ) -> list[dict[str, Any]]:
+        if not (self._ready or self.has_table("claims")):
+            return []
+        query = claims.select().order_by(claims.c.id)
+        if sessions is not None:
+            query = query.where(claims.c.session_id.in_(list(sessions)))
+        if study is not None:
+            query = query.where(claims.c.study == study)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
 
     def _select(self, query: sa.Select[Any]) -> list[dict[str, Any]]:
         if not self._exists():
@@ -227,12 +240,6 @@ class SqlStore(RunStore):
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _existing_parent(folder: Path) -> Path:
-    while not folder.exists():
-        folder = folder.parent
-    return folder
 
 
 def open_store(url: str | None = None) -> SqlStore:

@@ -1,5 +1,6 @@
-"""Building what a cell trains: the model (seeded, initialised), the optimiser, the loss and the
-L1 / L2 penalty, each from the Experiment's fields."""
+"""Building what a cell trains, each from the Experiment's fields and the axis registries: the
+model (seeded, initialised), the optimiser and its schedule, the training loss, the penalty and
+the batch augmentation."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ablab.axes import make
+from ablab.data.augment import BatchTransform
 from ablab.data.tensors import TensorData
 from ablab.registry import MODELS
 from ablab.spec import Experiment
-from ablab.train.initializers import initialize
-
-MOMENTUM = 0.9
+from ablab.train.losses import LossFn
+from ablab.train.penalties import PenaltyFn
+from ablab.train.schedules import LRScheduler
 
 
 def build_model(exp: Experiment, data: TensorData) -> nn.Module:
@@ -25,34 +28,52 @@ def build_model(exp: Experiment, data: TensorData) -> nn.Module:
     model: nn.Module = factory(
         input_shape=data.input_shape, num_classes=data.num_classes, **exp.model_kwargs, **extra
     )
-    initialize(model, exp.init)
+    make("init", exp.as_dict(), model)
     return model
 
 
 def make_optimizer(exp: Experiment, model: nn.Module) -> torch.optim.Optimizer:
-    params = model.parameters()
-    if exp.optimizer == "adam":
-        return torch.optim.Adam(params, lr=exp.lr, weight_decay=exp.weight_decay)
-    momentum = MOMENTUM if exp.optimizer == "momentum" else 0.0
-    return torch.optim.SGD(params, lr=exp.lr, momentum=momentum, weight_decay=exp.weight_decay)
+    optimizer: torch.optim.Optimizer = make("optimizer", exp.as_dict(), model.parameters(),
+                                            lr=exp.lr)
+    return optimizer
+
+
+def make_schedule(
+    exp: Experiment, optimizer: torch.optim.Optimizer, steps_per_epoch: int
+) -> LRScheduler:
+    schedule: LRScheduler = make("schedule", exp.as_dict(), optimizer, epochs=exp.epochs,
+                                 steps_per_epoch=steps_per_epoch)
+    return schedule
+
+
+def make_loss(exp: Experiment) -> LossFn:
+    loss: LossFn = make("loss", exp.as_dict())
+    return loss
+
+
+def make_penalty(exp: Experiment) -> PenaltyFn | None:
+    penalty: PenaltyFn | None = make("penalty", exp.as_dict())
+    return penalty
+
+
+def make_augmentation(
+    exp: Experiment, data: TensorData, generator: torch.Generator
+) -> BatchTransform | None:
+    """The batch transform, tried on two training samples so that data it cannot transform
+    fails before training (a clone of `generator`'s state is used, not `generator` itself)."""
+    transform: BatchTransform | None = make("augmentation", exp.as_dict())
+    if transform is not None:
+        trial = torch.Generator(device=generator.device).set_state(generator.get_state())
+        try:
+            transform(data.x_train[:2], trial)
+        except (ValueError, RuntimeError) as error:
+            raise ValueError(f"augmentation={exp.augmentation!r}: {error}") from None
+    return transform
 
 
 def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy; binary cross-entropy on logits for a single-output sigmoid head."""
+    """The metric loss of validation and test: cross-entropy; binary cross-entropy on logits for
+    a single-output sigmoid head. Whatever a cell trains with, its reported losses compare."""
     if logits.shape[1] == 1:
         return F.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
     return F.cross_entropy(logits, y)
-
-
-def penalized(model: nn.Module) -> list[torch.Tensor]:
-    """The parameters L1 / L2 penalties apply to: weights, not biases or norm scales."""
-    return [p for p in model.parameters() if p.dim() > 1]
-
-
-def penalty(exp: Experiment, weights: list[torch.Tensor]) -> torch.Tensor | None:
-    """L1 or L2 penalty on `weights` (see `penalized`), scaled by penalty_weight."""
-    if exp.penalty == "none":
-        return None
-    power = 1 if exp.penalty == "l1" else 2
-    total = torch.stack([p.abs().pow(power).sum() for p in weights]).sum()
-    return exp.penalty_weight * total

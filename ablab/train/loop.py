@@ -20,8 +20,15 @@ from tqdm import tqdm
 
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
-from ablab.train.build import build_model, loss_fn, make_optimizer, penalized, penalty
-from ablab.train.metrics import classification_metrics, probabilities, time_to_accuracy
+from ablab.train.build import build_model, loss_fn
+from ablab.train.guards import DIVERGENCE_FACTOR, chance_loss, check_outputs, diverged
+from ablab.train.metrics import (
+    classification_metrics,
+    overfit_epoch,
+    probabilities,
+    time_to_accuracy,
+)
+from ablab.train.penalties import penalized
 from ablab.train.precision import (
     autocast,
     check_device_options,
@@ -29,6 +36,7 @@ from ablab.train.precision import (
     tf32_matmuls,
     to_layout,
 )
+from ablab.train.stepper import Stepper, check_fitter
 
 EVAL_BATCH = 2048  # evaluation chunk: large enough to be fast, small enough for any GPU
 
@@ -101,7 +109,8 @@ def train(
     after_epoch: ModelCallback | None = None,
     progress: bool = False,
 ) -> TrainOutcome:
-    """Train `exp` on `data` (already on its device). A non-finite loss ends with `diverged`."""
+    """Train `exp` on `data` (already on its device). A non-finite loss, or one far above
+    chance (ablab.train.guards), ends with `diverged`."""
     with _precision(exp, data.x_train.device):
         return _train(exp, data, on_epoch, after_epoch, progress)
 
@@ -113,12 +122,17 @@ def _train(
     device = data.x_train.device
     model = model_layout(exp, build_model(exp, data).to(device))
     fitter = model if isinstance(model, EpochFitter) else None
-    optimizer = None if fitter is not None else make_optimizer(exp, model)
     generator = torch.Generator(device=device).manual_seed(exp.seed)
     n = len(data.y_train)
     # A final batch of one sample breaks batch norm; drop it (it is 1 of n samples).
     steps = n // exp.batch_size + (n % exp.batch_size > 1)
+    if fitter is not None:
+        check_fitter(exp)
+    stepper = None if fitter is not None else Stepper.build(exp, model, data, steps)
 
+    outputs = check_outputs(model, to_layout(exp, data.x_train[:2]), data.num_classes) \
+        if fitter is None else data.num_classes
+    loss_limit = DIVERGENCE_FACTOR * chance_loss(data.num_classes, outputs)
     history: list[EpochRecord] = []
     train_seconds = eval_seconds = 0.0
     pretrained = None
@@ -131,12 +145,14 @@ def _train(
     status, stopped_early = "ok", False
     for epoch in tqdm(range(1, exp.epochs + 1), desc=exp.model, disable=not progress):
         start = time.perf_counter()
+        lr = exp.lr
         if fitter is not None:
             train_loss, train_accuracy = fitter.fit_epoch(data.x_train, data.y_train, exp)
             seen = n
         else:
-            assert optimizer is not None
-            loss_sum, correct, seen = _train_epoch(exp, model, optimizer, data, generator, steps)
+            assert stepper is not None
+            loss_sum, correct, seen, lr = _train_epoch(exp, model, stepper, data, generator,
+                                                       steps)
             # The epoch's one read of its training sums (float64: exact for the count).
             total_loss, total_correct = torch.stack([loss_sum.double(), correct.double()]).tolist()
             train_loss, train_accuracy = total_loss / seen, total_correct / seen
@@ -148,13 +164,13 @@ def _train(
         val_loss, val_accuracy = _loss_and_accuracy(model, data.x_val, data.y_val, exp)
         eval_seconds += time.perf_counter() - start
         record = EpochRecord(epoch, train_loss, train_accuracy, val_loss, val_accuracy,
-                             samples_seen, epoch_seconds)
+                             samples_seen, epoch_seconds, lr)
         history.append(record)
         if on_epoch is not None:
             on_epoch(record)
         if after_epoch is not None:
             after_epoch(model, record)
-        if not math.isfinite(train_loss):
+        if diverged(train_loss, loss_limit):
             status = "diverged"
             break
         if exp.patience is not None:
@@ -172,33 +188,40 @@ def _train(
 
 
 def _train_epoch(
-    exp: Experiment, model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData,
+    exp: Experiment, model: nn.Module, stepper: Stepper, data: TensorData,
     generator: torch.Generator, steps: int,
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """One pass over a fresh permutation; sums stay on the device (no per-step sync)."""
+) -> tuple[torch.Tensor, torch.Tensor, int, float]:
+    """One pass over a fresh permutation; sums stay on the device (no per-step sync). Returns
+    the sums, the sample count and the mean learning rate of the epoch's steps."""
     model.train()
     weights = penalized(model)
+    optimizer = stepper.optimizer
     x, y, bs = data.x_train, data.y_train, exp.batch_size
     order = torch.randperm(len(y), device=x.device, generator=generator)
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
-    seen = 0
+    seen, lr_sum = 0, 0.0
     for step in range(steps):
         index = order[step * bs : (step + 1) * bs]
-        xb, yb = to_layout(exp, x[index]), y[index]
+        xb, yb = x[index], y[index]
+        if stepper.augment is not None:
+            xb = stepper.augment(xb, stepper.augment_generator)
         with autocast(exp, x.device):
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-        extra = penalty(exp, weights)
-        objective = loss if extra is None else loss + extra
+            logits = model(to_layout(exp, xb))
+            loss = stepper.loss(logits, yb)
+        objective = loss if stepper.penalty is None else loss + stepper.penalty(weights)
         optimizer.zero_grad(set_to_none=True)
         objective.backward()
+        if stepper.grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), stepper.grad_clip)
+        lr_sum += float(optimizer.param_groups[0]["lr"])  # a Python float: no device sync
         optimizer.step()
+        stepper.schedule.step()
         with torch.no_grad():
             loss_sum.add_(loss, alpha=len(yb))
             correct.add_((_predicted(logits) == yb).sum())
         seen += len(yb)
-    return loss_sum, correct, seen
+    return loss_sum, correct, seen, lr_sum / steps
 
 
 def _predicted(logits: torch.Tensor) -> torch.Tensor:
@@ -221,12 +244,19 @@ def run_experiment(
     exp: Experiment, data: TensorData, *, on_epoch: EpochCallback | None = None,
     after_epoch: ModelCallback | None = None, progress: bool = False,
 ) -> RunResult:
-    """Train and evaluate one cell. Status: `diverged` (non-finite loss), `collapsed` (one class
-    predicted for nearly everything) or `ok`. The trained model rides along, unstored."""
+    """Train and evaluate one cell. Status: `diverged` (non-finite or exploded loss),
+    `collapsed` (one class predicted for nearly everything) or `ok`. The trained model rides
+    along, unstored."""
     outcome = train(exp, data, on_epoch=on_epoch, after_epoch=after_epoch, progress=progress)
+    return result_of(exp, data, outcome)
+
+
+def result_of(exp: Experiment, data: TensorData, outcome: TrainOutcome) -> RunResult:
+    """Test metrics, timings and status of a trained cell (sequentially or seed-batched)."""
     start = time.perf_counter()
     metrics = evaluate(outcome.model, data, exp)
     metrics.update(time_to_accuracy(outcome.history, exp.target_accuracy))
+    metrics["overfit_epoch"] = overfit_epoch(outcome.history)
     if outcome.pretrain is not None:
         metrics["pretrain"] = outcome.pretrain
     timings = {

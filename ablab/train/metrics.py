@@ -87,6 +87,15 @@ def probabilities(logits: torch.Tensor) -> torch.Tensor:
     return torch.softmax(logits.float(), dim=1)
 
 
+def overfit_epoch(history: list[EpochRecord]) -> float:
+    """The epoch where validation loss turns up (S1's overfitting point): the epoch of its
+    lowest value when a later epoch is higher; NaN while it still falls at the last epoch."""
+    if len(history) < 2:
+        return math.nan
+    best = min(history, key=lambda r: r.val_loss)
+    return float(best.epoch) if best is not history[-1] else math.nan
+
+
 def time_to_accuracy(history: list[EpochRecord], target: float | None) -> dict[str, float]:
     """Epochs and training seconds until validation accuracy first reaches `target`, else NaN."""
     if target is None:

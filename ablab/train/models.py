@@ -73,7 +73,8 @@ def cnn(
     dropout_at: Literal["conv", "fc", "none"] = "fc",
     output: Literal["softmax", "sigmoid"] = "softmax",
 ) -> nn.Module:
-    """Conv blocks (dropout after each block when dropout_at='conv'), flatten, dense layers
+    """Conv blocks (dropout between consecutive blocks when dropout_at='conv', S1's placement:
+    none after the last block, before the flatten), flatten, dense layers
     (dropout after each when dropout_at='fc'), output layer.
 
     batch_norm_at: 'conv' puts batch norm after every convolution, 'block' once after the
@@ -84,6 +85,9 @@ def cnn(
     """
     if dropout and dropout_at == "none":
         raise ValueError(f"dropout={dropout} needs dropout_at='conv' or 'fc', not 'none'")
+    if dropout and dropout_at == "conv" and len(channels) < 2:
+        raise ValueError(f"dropout_at='conv' drops between convolution blocks: channels="
+                         f"{channels} has one block; use dropout_at='fc' or two or more blocks")
     blocks: list[nn.Module] = []
     in_channels = input_shape[0]
     norm: Literal["conv", "block", "none"] = batch_norm_at if batch_norm else "none"
@@ -92,7 +96,7 @@ def cnn(
         blocks.append(conv_block(in_channels, out_channels, kernel=kernel, padding=padding,
                                  convs=convs_per_block, batch_norm=norm,
                                  activation=activation, pool=pooled))
-        if dropout and dropout_at == "conv":
+        if dropout and dropout_at == "conv" and i < len(channels) - 1:
             blocks.append(nn.Dropout(dropout))
         in_channels = out_channels
     features = nn.Sequential(*blocks, nn.Flatten())

@@ -1,0 +1,140 @@
+"""The claim fixtures: `claim(a, b)` (asserted: the test asserts on it), `finding(a, b)`
+(reported: recorded, never asserted), and for ordered variants `claim_trend([...])` and
+`finding_trend([...])`.
+
+Each reads the per-seed values from the store (ablab.stats.cell_values), so a claim sees the
+cells of every worker and process of the session, and under `--lf` or `-m claim` the latest
+stored cells of the same identity. Each evaluation is written once to the `claims` table,
+when the test's report is made, with the test's outcome for an asserted claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from ablab.cells import study_name
+from ablab.stash import RECORDS_KEY, SESSION_KEY
+from ablab.stats.cell_values import Picked, pick_cells
+from ablab.stats.claims import Comparison, Trend, paired_comparison, trend_test
+from ablab.store import ClaimRow
+from ablab.store.claim_rows import claim_values
+
+ClaimFixture = Callable[..., Comparison]
+TrendFixture = Callable[..., Trend]
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    found: dict[str, Any]  # Comparison.as_dict() or Trend.as_dict()
+    asserted: bool
+    picked: Picked
+    seeds: list[int]
+
+
+EVALUATED_KEY = pytest.StashKey[list[Evaluated]]()
+
+
+def session_seeds(config: pytest.Config) -> list[int]:
+    """The seeds every cell of this session runs (the `seed` axis)."""
+    first = int(config.getoption("ablab_first_seed"))
+    return list(range(first, first + int(config.getoption("ablab_seeds"))))
+
+
+def _comparison_fixture(request: pytest.FixtureRequest, asserted: bool) -> ClaimFixture:
+    def compare(a: str, b: str, *, metric: str = "accuracy") -> Comparison:
+        values, picked, seeds = _seed_values(request, [a, b], metric)
+        comparison = paired_comparison(values[0], values[1], a_name=a, b_name=b, metric=metric)
+        _remember(request, Evaluated(comparison.as_dict(), asserted, picked, seeds))
+        return comparison
+
+    return compare
+
+
+@pytest.fixture
+def claim(request: pytest.FixtureRequest) -> ClaimFixture:
+    """`claim(a, b, metric="accuracy") -> Comparison`, asserted: the test asserts on the
+    result (verdict, not_worse, CI). Variant a against b of this module's study, paired by
+    seed; a missing cell fails the test, or skips it when `-k`/`-m` deselected the cell."""
+    return _comparison_fixture(request, asserted=True)
+
+
+@pytest.fixture
+def finding(request: pytest.FixtureRequest) -> ClaimFixture:
+    """`finding(a, b, metric="accuracy") -> Comparison`, reported: computed, stored and shown
+    in the summary and REPORT.md, but nothing to assert (a study's one-run observation checked
+    over seeds, whichever way it comes out)."""
+    return _comparison_fixture(request, asserted=False)
+
+
+def _trend_fixture(request: pytest.FixtureRequest, asserted: bool) -> TrendFixture:
+    def trend(variants: Sequence[str], *, metric: str = "accuracy") -> Trend:
+        values, picked, seeds = _seed_values(request, variants, metric)
+        found = trend_test(values, names=variants, metric=metric)
+        _remember(request, Evaluated(found.as_dict(), asserted, picked, seeds))
+        return found
+
+    return trend
+
+
+@pytest.fixture
+def claim_trend(request: pytest.FixtureRequest) -> TrendFixture:
+    """`claim_trend([v0, v1, ...], metric="accuracy") -> Trend`, asserted: whether the metric
+    rises along the ordered variants of this module's study, over the session's seeds."""
+    return _trend_fixture(request, asserted=True)
+
+
+@pytest.fixture
+def finding_trend(request: pytest.FixtureRequest) -> TrendFixture:
+    """`finding_trend([v0, v1, ...])`: claim_trend, reported instead of asserted."""
+    return _trend_fixture(request, asserted=False)
+
+
+def _seed_values(
+    request: pytest.FixtureRequest, variants: Sequence[str], metric: str
+) -> tuple[list[list[float]], Picked, list[int]]:
+    """Per variant, the metric on the session's seeds, from the store. Missing cells fail the
+    test when they failed here or no test produces them, and skip it when deselected or
+    skipped (ablab.cells); one seed only skips it too."""
+    session = request.config.stash[SESSION_KEY]
+    collected = request.config.stash[RECORDS_KEY].collected
+    study = study_name(request.module)
+    seeds = session_seeds(request.config)
+    if len(seeds) < 2:
+        pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
+    picked = pick_cells(session.store.rows(study=study), variants, seeds,
+                        session=session.session_id, metric=metric, profile=session.profile,
+                        failed_here=collected.failed_cells(study))
+    if picked.missing:
+        outcome, reason = collected.why_missing([(study, v, s) for v, s in picked.missing])
+        if outcome == "fail":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return [[picked.values[name][s] for s in seeds] for name in variants], picked, seeds
+
+
+def _remember(request: pytest.FixtureRequest, evaluated: Evaluated) -> None:
+    stash = request.node.stash
+    stash[EVALUATED_KEY] = [*stash.get(EVALUATED_KEY, []), evaluated]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """After the test body: write its claims and findings to the `claims` table, once, with
+    the outcome of an asserted claim."""
+    report: pytest.TestReport = yield
+    if report.when == "call" and EVALUATED_KEY in item.stash:
+        session = item.config.stash[SESSION_KEY]
+        study = study_name(getattr(item, "module", None))
+        for evaluated in item.stash[EVALUATED_KEY]:
+            session.store.append_claim(ClaimRow(**claim_values(
+                evaluated.found, session_id=session.session_id, study=study,
+                node_id=item.nodeid, asserted=evaluated.asserted,
+                passed=report.passed if evaluated.asserted else None,
+                seeds=evaluated.seeds, source=evaluated.picked.source)))
+    return report

@@ -1,0 +1,49 @@
+"""A study's claims (asserted) and findings (reported) as a Markdown table, from the rows of
+the `claims` table; the newest evaluation of each wins when a report spans sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+HEADERS = ["", "comparison", "verdict", "diff", "CI", "p", "seeds", "outcome"]
+
+
+def _what(row: dict[str, Any]) -> str:
+    if row["kind"] == "trend":
+        return f"trend of {row['metric']} over {row['a']} (slope/step)"
+    return f"{row['a']} vs {row['b']} on {row['metric']} ({row['direction']} is better)"
+
+
+def _outcome(row: dict[str, Any]) -> str:
+    if not row["asserted"]:
+        return "reported"
+    return "passed" if row["passed"] else "**FAILED**"
+
+
+def latest(claims: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (test, comparison): the newest evaluation, in first-seen order."""
+    newest: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for row in sorted(claims, key=lambda r: r["id"]):
+        newest[(row["node_id"], row["a"], row["b"], row["metric"])] = row
+    return sorted(newest.values(), key=lambda r: r["id"])
+
+
+def claims_markdown(study: str, claims: Sequence[dict[str, Any]]) -> str:
+    """The study's claims and findings, or "" when it has none."""
+    rows = latest([c for c in claims if c["study"] == study])
+    if not rows:
+        return ""
+    level = round(100 * (1 - float(rows[0]["alpha"])))
+    table = [[
+        "claim" if r["asserted"] else "finding", _what(r), r["verdict"], f"{r['diff']:+.3f}",
+        f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]", f"{r['p_value']:.3g}",
+        f"{r['n']}" + (f" ({r['stop_reason']})" if r.get("stop_reason") else ""), _outcome(r),
+    ] for r in rows]
+    borrowed = [r for r in rows if r["source"] != "this session"]
+    note = (f"\n\n{len(borrowed)} of these read cells not run in their session: "
+            + "; ".join(f"{_what(r)}: {r['source']}" for r in borrowed)) if borrowed else ""
+    return (f"### {study}: claims and findings ({level}% CI, paired t-test over seeds)\n\n"
+            + tabulate(table, HEADERS, tablefmt="github", disable_numparse=True) + note)

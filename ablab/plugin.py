@@ -178,6 +178,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> int:
+    """An `--ablab-<name>` value parsed; a one-line usage error naming it when it is bad."""
+    try:
+        return parse(str(config.getoption(f"ablab_{name}")))
+    except ValueError as error:
+        raise pytest.UsageError(f"--ablab-{name.replace('_', '-')}: {error}") from None
+
+
 def _named_session(config: pytest.Config) -> tuple[str | None, Shard | None]:
     """--ablab-session (or ABLAB_SESSION) and --ablab-shard, checked. A shard without a session
     id is refused: an id made up per shard would put every shard in a session of its own."""
@@ -194,14 +202,6 @@ def _named_session(config: pytest.Config) -> tuple[str | None, Shard | None]:
                                 "ABLAB_SESSION), the same on every shard, e.g. the CI run id")
     return named, shard
 
-
-
-def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> int:
-    """An `--ablab-<name>` value parsed; a one-line usage error naming it when it is bad."""
-    try:
-        return parse(str(config.getoption(f"ablab_{name}")))
-    except ValueError as error:
-        raise pytest.UsageError(f"--ablab-{name.replace('_', '-')}: {error}") from None
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -52,8 +52,9 @@ def base(profile: str) -> dict[str, Experiment]:
                 "s4-autoencoder": dataclasses.replace(s4, model="ae_classifier",
                                                       model_kwargs=s4_ae)}
     s3_full = s3_models(profile)
-    s4 = dataclasses.replace(s4, dataset="fashion_mnist", augmentation="4x",
-                             dataset_kwargs={"classes": (1, 3, 5, 7, 9)}, epochs=15)
+    s4 = expanded(dataclasses.replace(s4, dataset="fashion_mnist",
+                                      dataset_kwargs={"classes": (1, 3, 5, 7, 9)}, epochs=15),
+                  "4x")
     s5 = expanded(Experiment(dataset="image_folder",
                              dataset_kwargs={"path": IMAGE_FOLDER, "size": 64}, optimizer="adam",
                              batch_size=32, epochs=50, patience=5), "flip")

@@ -183,19 +183,6 @@ def test_baselines_leave_out_optuna_trial_rows(tmp_path: Path, session: str) -> 
     assert [r.seed for r in rows] == [1]
 
 
-def test_the_first_manifest_of_a_session_wins(store: SqlStore, session: str) -> None:
-    assert store.manifest(session) is None
-    first = SessionManifest(session_id=session, settings={"profile": "smoke", "seeds": 2},
-                            units={"init/mlp-he": ["a[seed0]", "a[seed1]"]}, shards=2,
-                            plan={"init/mlp-he": 2})
-    stored = store.register(first)
-    again = store.register(dataclasses.replace(first, shards=3, plan={"init/mlp-he": 1}))
-    for got in (stored, again, store.manifest(session)):
-        assert got is not None
-        assert (got.settings, got.units, got.shards, got.plan) == (
-            first.settings, first.units, 2, {"init/mlp-he": 2})
-
-
 def test_environment_records_the_machine_cpu_count() -> None:
     import os
 
@@ -235,3 +222,16 @@ def test_claims_are_stored_beside_the_runs(store: SqlStore, session: str) -> Non
 def test_a_claim_row_names_its_allowed_kinds() -> None:
     with pytest.raises(ValueError, match=r"kind='pair' is not allowed; choose one of"):
         make_claim("s", kind="pair")
+
+
+def test_the_first_manifest_of_a_session_wins(store: SqlStore, session: str) -> None:
+    assert store.manifest(session) is None
+    first = SessionManifest(session_id=session, settings={"profile": "smoke", "seeds": 2},
+                            units={"init/mlp-he": ["a[seed0]", "a[seed1]"]}, shards=2,
+                            plan={"init/mlp-he": 2})
+    stored = store.register(first)
+    again = store.register(dataclasses.replace(first, shards=3, plan={"init/mlp-he": 1}))
+    for got in (stored, again, store.manifest(session)):
+        assert got is not None
+        assert (got.settings, got.units, got.shards, got.plan) == (
+            first.settings, first.units, 2, {"init/mlp-he": 2})

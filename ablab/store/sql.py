@@ -12,7 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+)
 
 from ablab.extras import missing_extra
 from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
@@ -125,7 +130,7 @@ class SqlStore(RunStore):
         try:
             metadata.create_all(self.engine, checkfirst=True)
         except DBAPIError:
-            # Another process created them between our check and our CREATE.
+            # Another process created it between our check and our CREATE.
             if not all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
                 raise
         self._add_missing_columns()

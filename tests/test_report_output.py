@@ -106,3 +106,32 @@ def test_cli_errors_are_one_line(
     assert err.startswith("ablab report: error: ")
     assert err.count("\n") == 1
     assert not (tmp_path / "out" / "REPORT.md").exists()
+
+
+def test_a_failed_report_leaves_the_previous_one_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ablab.report import figures
+
+    db = tmp_path / "copy.db"
+    shutil.copy(FIXTURE, db)
+    out = tmp_path / "out"
+    args = ["report", "--db", f"sqlite:///{db}", "--out", str(out), "--study", "init"]
+    assert ablab_main(args) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (out / f".report-killed{'.partial'}").mkdir()  # what a SIGKILLed report leaves
+    drawn: list[Path] = []
+    real_save = figures.save
+
+    def save_then_die(fig: object, path: Path) -> Path:
+        if drawn:
+            raise KeyboardInterrupt  # killed after its first new figure
+        drawn.append(real_save(fig, path))  # type: ignore[arg-type]
+        return drawn[-1]
+
+    monkeypatch.setattr(figures, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        ablab_main(args)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # the old REPORT.md and figures, no new figure, no partial file
+    assert sorted(p.name for p in out.iterdir()) == ["REPORT.md", "figures"]

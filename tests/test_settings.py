@@ -13,6 +13,7 @@ import torch
 from ablab.session import CellInfo, Session, same_settings
 from ablab.spec import Experiment
 from ablab.store import open_store
+from ablab.train.threads import thread_settings
 
 FAST = Experiment(dataset="digits", epochs=1, batch_size=128)
 CELL = CellInfo(study="settings", variant="v")
@@ -51,7 +52,8 @@ def test_rows_record_the_settings_and_threads(tmp_path: Path) -> None:
     result = runs.run(FAST, CELL)
     [row] = runs.store.rows()
     assert row.settings == {"device": "cpu", "profile": "smoke", "amp": "none", "tf32": False,
-                               "channels_last": False, "threads": torch.get_num_threads()}
+                               "channels_last": False, **thread_settings()}
+    assert row.settings["threads"] == torch.get_num_threads()
     assert row.key == result.key == FAST.key(result.data_fingerprint)
 
 

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.train.build import build_model, make_optimizer, make_penalty
+from ablab.train.guards import DIVERGENCE_FACTOR, chance_loss, check_outputs, diverged
 from ablab.train.loop import (
     EVAL_BATCH,
     EpochFitter,
@@ -52,6 +53,14 @@ def batch_obstacle(exps: list[Experiment], datas: list[TensorData]) -> str | Non
         return f"optimizer {first.optimizer!r} is not elementwise"
     if first.channels_last:
         return "channels_last layout"
+    # What the stacked loop does not do (yet): schedules, other training losses, per-batch
+    # augmentation (the sequential loop's Stepper and augmentation handle them).
+    plain = {"schedule": "constant", "loss": "cross_entropy", "augmentation": "none"}
+    for name, default in plain.items():
+        if getattr(first, name) != default:
+            return f"{name}={getattr(first, name)!r} is not stacked"
+    if first.schedule_kwargs or first.augmentation_kwargs:
+        return "schedule or augmentation arguments are not stacked"
     unsupported = _unstacked_axes(first)
     if unsupported:
         return f"the stacked loop has no {unsupported} yet"
@@ -93,11 +102,14 @@ def train_stacked(exps: list[Experiment], datas: list[TensorData]) -> list[Train
         generators.append(_global_generator_copy(device))
     if isinstance(models[0], Pretrainable | EpochFitter):
         raise Unstackable(f"model {exps[0].model!r} has a training stage of its own")
+    classes = datas[0].num_classes
+    limit = DIVERGENCE_FACTOR * chance_loss(classes, check_outputs(models[0],
+                                                                   datas[0].x_train[:2], classes))
     net = stack(models)
     net.generators = generators
     precision = tf32_matmuls(exps[0].tf32) if device.type == "cuda" else contextlib.nullcontext()
     with precision:
-        seeds = _train_net(net, exps, datas)
+        seeds = _train_net(net, exps, datas, limit)
     return [TrainOutcome(model, s.status, s.history, s.train_seconds, s.eval_seconds,
                          s.samples_seen, s.stopped_early)
             for model, s in zip(models, seeds, strict=True)]
@@ -118,6 +130,7 @@ class _Seed:
     """One seed's course through the stacked run: what `train` tracks for one model."""
 
     patience: int | None
+    loss_limit: float  # `train`'s divergence limit: a multiple of the chance loss
     status: str = "ok"
     history: list[EpochRecord] = field(default_factory=list)
     train_seconds: float = 0.0
@@ -133,7 +146,7 @@ class _Seed:
     def after_epoch(self, record: EpochRecord, net: StackedNet, k: int) -> None:
         """`train`'s per-epoch decisions: divergence, then the early-stopping plateau."""
         self.history.append(record)
-        if not math.isfinite(record.train_loss):
+        if diverged(record.train_loss, self.loss_limit):
             self.status = "diverged"
             self._finish(net, k)
         elif self.patience is not None:
@@ -153,7 +166,7 @@ class _Seed:
             self.final_state = net.seed_state(k)
 
 
-def _train_net(net: StackedNet, exps: list[Experiment], datas: list[TensorData]
+def _train_net(net: StackedNet, exps: list[Experiment], datas: list[TensorData], limit: float
                ) -> list[_Seed]:
     exp, k = exps[0], len(exps)
     device = datas[0].x_train.device
@@ -163,7 +176,7 @@ def _train_net(net: StackedNet, exps: list[Experiment], datas: list[TensorData]
     x_val, y_val = torch.stack([d.x_val for d in datas]), torch.stack([d.y_val for d in datas])
     n = y.shape[1]
     steps = n // exp.batch_size + (n % exp.batch_size > 1)  # as `train`: no batch of one
-    seeds = [_Seed(exp.patience) for _ in exps]
+    seeds = [_Seed(exp.patience, limit) for _ in exps]
     for epoch in range(1, exp.epochs + 1):
         if all(s.done for s in seeds):
             break

@@ -200,7 +200,7 @@ def _train_epoch(
     order = torch.randperm(len(y), device=x.device, generator=generator)
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
-    seen, lr_sum = 0, 0.0
+    seen, lrs = 0, []
     for step in range(steps):
         index = order[step * bs : (step + 1) * bs]
         xb, yb = x[index], y[index]
@@ -214,14 +214,14 @@ def _train_epoch(
         objective.backward()
         if stepper.grad_clip is not None:
             nn.utils.clip_grad_norm_(model.parameters(), stepper.grad_clip)
-        lr_sum += float(optimizer.param_groups[0]["lr"])  # a Python float: no device sync
+        lrs.append(float(optimizer.param_groups[0]["lr"]))  # a Python float: no device sync
         optimizer.step()
         stepper.schedule.step()
         with torch.no_grad():
             loss_sum.add_(loss, alpha=len(yb))
             correct.add_((_predicted(logits) == yb).sum())
         seen += len(yb)
-    return loss_sum, correct, seen, lr_sum / steps
+    return loss_sum, correct, seen, math.fsum(lrs) / steps  # fsum: a constant lr exactly
 
 
 def _predicted(logits: torch.Tensor) -> torch.Tensor:

@@ -51,9 +51,16 @@ class Stepper:
 LOOP_ONLY = ("schedule", "loss", "penalty", "augmentation", "grad_clip")
 
 
-def check_fitter(exp: Experiment) -> None:
+def changed_axes(exp: Experiment, names: tuple[str, ...] = LOOP_ONLY) -> list[str]:
+    """The fields among `names` (or their `*_kwargs`) that `exp` sets away from the default."""
     defaults = Experiment()
-    changed = [name for name in LOOP_ONLY if getattr(exp, name) != getattr(defaults, name)]
+    return [name for name in names
+            for field in (name, f"{name}_kwargs") if hasattr(defaults, field)
+            and getattr(exp, field) != getattr(defaults, field)]
+
+
+def check_fitter(exp: Experiment) -> None:
+    changed = changed_axes(exp)
     if changed:
         raise ValueError(f"model {exp.model!r} trains outside the optimiser loop; "
                          f"{', '.join(changed)} cannot apply to it (leave them at their defaults)")

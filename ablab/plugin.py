@@ -159,7 +159,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session_id = workerinput.get("ablab_session") or named or new_session_id()
     if named is not None:
         settings = {"profile": config.getoption("ablab_profile"),
-                    "seeds": config.getoption("ablab_seeds")}
+                    "seeds": session_seeds(config)}
         config.pluginmanager.register(NamedSession(store, named, settings, shard),
                                       "ablab-named-session")
     config.stash[SESSION_KEY] = Session(

@@ -7,6 +7,7 @@ Slow (minutes on 2 cores): `pytest tests/test_cluster.py -s` prints the figures.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import time
@@ -20,6 +21,8 @@ from ablab.gate.compare import compare_frames
 from ablab.gate.export import read_table, session_frame
 from ablab.gate.verdicts import Thresholds
 from ablab.report.markdown import studies, summary_markdown
+from ablab.scale.collection import expected_costs
+from ablab.scale.shards import plan
 from ablab.store import RunRow, open_store
 from tests.cluster import (
     claim_lines,
@@ -82,6 +85,22 @@ def _wall_seconds(shards: dict[int, subprocess.Popen[str]], began: float) -> dic
         return {i: future.result() for i, future in futures.items()}
 
 
+def _next_plans(db: str) -> tuple[list[float], list[float]]:
+    """Expected train seconds per shard of a next session of the same tests: planned by equal
+    count (a first run) and by the costs this session recorded."""
+    with open_store(db) as store:
+        manifest = store.manifest("night")
+        assert manifest is not None
+        costs = expected_costs(store, dataclasses.replace(manifest, session_id="next"))
+    known = {unit: cost or 0.0 for unit, cost in costs.items()}
+
+    def loads(assigned: dict[str, int]) -> list[float]:
+        return [round(sum(c for u, c in known.items() if assigned[u] == i), 1)
+                for i in range(1, SHARDS + 1)]
+
+    return loads(plan(dict.fromkeys(known), SHARDS)), loads(plan(known, SHARDS))
+
+
 def _tables(rows: list[RunRow]) -> dict[str, list[str]]:
     return {name: without_columns(summary_markdown(summary), TIMING_COLUMNS)
             for name, _, summary in studies(rows)}
@@ -128,7 +147,9 @@ def test_three_shards_then_gather_equal_one_machine(pg_url: str, tmp_path: Path)
         assert _verdicts(db, "night") == _verdicts(db, "alone")
 
         per_shard = {i: len(_shard_tests(db, "night", i)) for i in range(1, SHARDS + 1)}
+        equal, balanced = _next_plans(db)
         print(f"\ncells per shard {per_shard}; seconds per shard (2: the rerun) "
               f"{ {i: round(s, 1) for i, s in sorted(seconds.items())} }; rows {len(rows)} "
               f"({len(expected)} cells, {before_rerun} of shard 2 before SIGKILL); "
-              f"gather {gather_seconds:.1f} s, 0 rows added")
+              f"gather {gather_seconds:.1f} s, 0 rows added; a next session's expected train "
+              f"seconds per shard: {balanced} planned by these costs, {equal} by count")

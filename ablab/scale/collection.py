@@ -7,11 +7,16 @@ import statistics
 from collections.abc import Iterable, Sequence
 
 import pytest
+from _pytest.fixtures import FixtureFunctionDefinition  # pytest >= 8.4 names no public type
 
+from ablab import claim_fixtures
 from ablab.cells import cell_of
 from ablab.store import RunRow, RunStore, SessionManifest
 
-CLAIM_FIXTURES = frozenset({"claim", "claim_trend"})
+# Every fixture ablab.claim_fixtures defines (claim, finding, their trends): a test using one
+# compares cells across the session.
+CLAIM_FIXTURES = frozenset(name for name, value in vars(claim_fixtures).items()
+                           if isinstance(value, FixtureFunctionDefinition))
 SHOWN = 3  # names a one-line error lists before "and N more"
 
 

@@ -34,7 +34,9 @@ def test_cell(run, seed):
     run(Experiment(dataset="digits", epochs=1))
 '''
 # The data cases do start cells (the data is found missing or corrupt when a cell loads it).
-MNIST_STUDY = TINY.replace('dataset="digits"', 'dataset="mnist"').replace(
+# mnist is this repository's dataset, not ablab's: the study imports it as a project would.
+MNIST_STUDY = "import datasets  # noqa: F401\n" + TINY.replace(
+    'dataset="digits"', 'dataset="mnist"').replace(
     '    Path("trained-{}".format(seed)).write_text("a cell started")\n', "")
 BASELINE = REPO / "results" / "baselines" / "smoke-cpu.csv"
 TRACEBACK_FRAME = re.compile(r"ablab/\S+\.py:\d+: in ")  # a frame of ablab's own code

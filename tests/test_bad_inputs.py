@@ -42,6 +42,19 @@ BASELINE = REPO / "results" / "baselines" / "smoke-cpu.csv"
 TRACEBACK_FRAME = re.compile(r"ablab/\S+\.py:\d+: in ")  # a frame of ablab's own code
 
 
+def _searches(folder: Path) -> None:
+    """`mlp_search` is this repository's search: the folder is a project that imports it."""
+    (folder / "pyproject.toml").write_text('[tool.ablab]\nimports = ["searches"]\n')
+
+
+def _searches_and(setup: Callable[[Path], None]) -> Callable[[Path], None]:
+    def both(folder: Path) -> None:
+        _searches(folder)
+        setup(folder)
+
+    return both
+
+
 def _corrupt(folder: Path) -> None:
     (folder / "bad.db").write_bytes(bytes(range(256)) * 12)
 
@@ -171,15 +184,15 @@ CLI: dict[str, Case] = {
                               "argument --floor: invalid float value: 'abc'"),
     "search-unknown": Case("ablab search nosuch --n-trials 1", "unknown search 'nosuch'"),
     "search-zero-trials": Case(f"ablab search mlp_search --n-trials 0 --db {DB}/r.db",
-                               "--n-trials 0 is not allowed"),
+                               "--n-trials 0 is not allowed", _searches),
     "search-bad-timeout": Case(f"ablab search mlp_search --n-trials 1 --timeout -1 "
-                               f"--db {DB}/r.db", "--timeout -1.0 is not allowed"),
+                               f"--db {DB}/r.db", "--timeout -1.0 is not allowed", _searches),
     "search-bad-device": Case(f"ablab search mlp_search --n-trials 1 --device tpu "
-                              f"--db {DB}/r.db", "device='tpu' is not allowed"),
+                              f"--db {DB}/r.db", "device='tpu' is not allowed", _searches),
     "search-corrupt-db": Case(f"ablab search mlp_search --n-trials 1 --db {DB}/bad.db",
-                              "file is not a database", _corrupt),
+                              "file is not a database", _searches_and(_corrupt)),
     "search-foreign-db": Case(f"ablab search mlp_search --n-trials 1 --db {DB}/foreign.db",
-                              "its table runs is not ablab's", _foreign),
+                              "its table runs is not ablab's", _searches_and(_foreign)),
     "datasets-unknown": Case("ablab datasets --only nosuch", "unknown dataset 'nosuch'"),
 }
 if NO_CUDA:

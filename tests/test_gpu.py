@@ -81,9 +81,10 @@ def test_session_options_are_recorded_in_rows(tmp_path: Path) -> None:
     # off in the session: a study's own choice stands
     own = Session(store=store, device=torch.device("cuda", 0)).prepare(Experiment(amp="bf16"))
     assert own.amp == "bf16"
-    row = {"session_id": "s", "study": "s", "variant": "v", "seed": 0, "key": "k",
-           "cell_key": "c", "status": "ok", "experiment": exp.as_dict(), "environment": {},
-           "metrics": {"accuracy": 0.5}, "timings": {}}
+    row = {"session_id": "s", "study": "s", "node_id": "n", "variant": "v", "params": {},
+           "seed": 0, "key": "k", "cell_key": "c", "status": "ok", "experiment": exp.as_dict(),
+           "environment": {}, "metrics": {"accuracy": 0.5}, "history": [], "timings": {},
+           "data_fingerprint": "fp"}
     flat = flatten(RunRow.from_stored(row))
     assert (flat["device"], flat["amp"], flat["tf32"], flat["channels_last"]) == (
         "cuda", "bf16", True, True)

@@ -62,7 +62,10 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
             exp = dataclasses.replace(exp, seed=seed)
         live = LiveLine(request.config, f"{cell.study} {cell.variant} seed{exp.seed}", exp.epochs)
         try:
-            result = ablab_session.run(exp, cell, artifacts=artifacts, on_epoch=live.update,
+            # The live line watches epochs only on a terminal: a callback per epoch makes the
+            # session train the seeds one by one, so it is not passed when nothing is drawn.
+            on_epoch = live.update if live.enabled else None
+            result = ablab_session.run(exp, cell, artifacts=artifacts, on_epoch=on_epoch,
                                        seeds=later_seeds(request.node))
         except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
             pytest.skip(f"data unavailable: {error}")

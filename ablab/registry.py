@@ -68,6 +68,7 @@ class Registry(Generic[F]):
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
         """The keyword arguments a user may set, with their defaults."""
+        __tracebackhide__ = True  # an unknown name is the user's line, not this frame
         signature = _signature(self.get(name))
         return {k: p for k, p in signature.parameters.items()
                 if k not in self.engine_args and p.kind not in _VARIADIC}

@@ -4,7 +4,6 @@ the session (settings and store) and the records of cells."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from ablab.cells import Collected
 from ablab.session import Session
+from ablab.store.jsonsafe import dumps
 
 CELL_PROPERTY = "ablab_cell"
 SESSION_KEY = pytest.StashKey[Session]()
@@ -32,7 +32,7 @@ RECORDS_KEY = pytest.StashKey[Records]()
 def as_property(record: dict[str, Any]) -> str:
     """A record as a test's user property: JSON, so `--junitxml` holds JSON rather than a
     Python repr (non-finite floats become null: JSON has no NaN)."""
-    return json.dumps(_finite(record), allow_nan=False, default=str)
+    return dumps(record)
 
 
 def from_property(value: object) -> dict[str, Any] | None:
@@ -44,13 +44,3 @@ def from_property(value: object) -> dict[str, Any] | None:
     except ValueError:
         return None
     return found if isinstance(found, dict) else None
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value

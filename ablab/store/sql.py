@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -23,6 +21,7 @@ from ablab.extras import missing_extra
 from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
 from ablab.store.check import check_store
 from ablab.store.claim_rows import ClaimRow, claims_table
+from ablab.store.jsonsafe import dumps, finite
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
 SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
@@ -71,21 +70,6 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get("ABLAB_DB") or DEFAULT_URL
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN (PostgreSQL rejects it): store non-finite floats as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(_finite(value), allow_nan=False, default=str)
-
-
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -102,7 +86,7 @@ class SqlStore(RunStore):
             parsed = make_url(url)
             self._sqlite_path = parsed.database if parsed.get_backend_name() == "sqlite" else None
             self.engine: Engine = sa.create_engine(
-                parsed, json_serializer=_dumps, pool_pre_ping=True,
+                parsed, json_serializer=dumps, pool_pre_ping=True,
                 connect_args={"timeout": SQLITE_BUSY_MS / 1000} if self._sqlite_path else {},
             )
         except ImportError as error:  # the driver of an optional extra (psycopg)
@@ -152,7 +136,7 @@ class SqlStore(RunStore):
         self._ensure_table()
         values = asdict(row)
         del values["id"]  # the database assigns it
-        values.update(_finite(row.metric_columns()))
+        values.update(finite(row.metric_columns()))
         with self.engine.begin() as connection:  # one transaction: the whole row or nothing
             inserted = connection.execute(runs.insert().values(**values)).inserted_primary_key
         assert inserted is not None
@@ -160,7 +144,7 @@ class SqlStore(RunStore):
 
     def append_claim(self, row: ClaimRow) -> int:
         self._ensure_table()
-        values = {k: _finite(v) for k, v in asdict(row).items()}
+        values = {k: finite(v) for k, v in asdict(row).items()}
         with self.engine.begin() as connection:
             inserted = connection.execute(claims.insert().values(**values)).inserted_primary_key
         assert inserted is not None

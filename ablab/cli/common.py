@@ -9,8 +9,9 @@ class CommandError(Exception):
     """Bad input to a command: printed as one line, exit code 2."""
 
 
-def add_db_option(parser: Any) -> None:
-    """The results database every reading or writing command takes."""
+def add_db_option(parser: Any, also: str = "") -> None:
+    """The results database every reading or writing command takes (`also`: what else the
+    command keeps there)."""
     parser.add_argument("--db", default=None, metavar="URL",
-                        help="SQLAlchemy URL of the results database "
+                        help=f"SQLAlchemy URL of the results database{also} "
                              "(default ABLAB_DB or sqlite:///results/ablab.db)")

@@ -18,6 +18,7 @@ import torch
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
+from ablab.cli.common import add_db_option
 from ablab.data.loading import default_root
 from ablab.search.backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, open_storage
 from ablab.search.runner import SearchOptions, run_search, search_base
@@ -44,9 +45,7 @@ def add_parser(subparsers: Any) -> None:
                         help=f"the search to run: {', '.join(sorted(SEARCHES))}")
     parser.add_argument("--n-trials", type=int, required=True, metavar="N",
                         help="trials this worker runs (other workers add their own)")
-    parser.add_argument("--db", default=None, metavar="URL",
-                        help="SQLAlchemy URL for the rows and the study (default ABLAB_DB or "
-                             "sqlite:///results/ablab.db); a shared PostgreSQL for many machines")
+    add_db_option(parser, also=" and the Optuna study (a shared PostgreSQL for many machines)")
     parser.add_argument("--name", default=None, metavar="STUDY_NAME",
                         help="Optuna study name: workers with the same name share the study and "
                              "a stopped study resumes (default: the search's name)")

@@ -12,7 +12,7 @@ import inspect
 import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from ablab.validate import check_kwargs
 
@@ -32,10 +32,27 @@ class Registry(Generic[F]):
         # What the engine passes itself (the model, the optimiser, lr, ...), never a kwarg.
         self.engine_args = engine_args
         self._factories: dict[str, F] = {}
-        self._listers: dict[str, Lister] = {}
+        self._listers: dict[Callable[..., Any], Lister] = {}
 
-    def register(self, factory: F) -> F:
-        name = factory.__name__
+    @overload
+    def register(self, factory: F, /) -> F: ...
+    @overload
+    def register(self, name: str, /) -> Callable[[F], F]: ...
+
+    def register(self, factory_or_name: F | str, /) -> F | Callable[[F], F]:
+        """`@register_x` registers a factory under its function name; `@register_x("name")`
+        under another name (one that is not a Python identifier, say)."""
+        if isinstance(factory_or_name, str):
+            name = factory_or_name
+            if not name or name != name.strip():
+                raise ValueError(f"{self.kind} name {name!r} is not allowed; it must be a "
+                                 "non-empty name without surrounding spaces")
+            return functools.partial(self._add, name)
+        return self._add(factory_or_name.__name__, factory_or_name)
+
+    def _add(self, name: str, factory: F) -> F:
+        if not callable(factory):
+            raise TypeError(f"@register_{self.kind} takes a factory function; got {factory!r}")
         if name in self._factories and self._factories[name] is not factory:
             raise ValueError(f"{self.kind} {name!r} is registered twice")
         self._factories[name] = factory
@@ -46,12 +63,13 @@ class Registry(Generic[F]):
         a factory whose choices are found at run time (e.g. every UEA set under the data root),
         for listings; it raises (e.g. DataUnavailable) to say why there is none."""
         def wrap(factory: F) -> F:
-            self._listers[factory.__name__] = lister
+            self._listers[factory] = lister
             return factory
         return wrap
 
     def lister(self, name: str) -> Lister | None:
-        return self._listers.get(name)
+        factory = self._factories.get(name)
+        return None if factory is None else self._listers.get(factory)
 
     def names(self) -> list[str]:
         return sorted(self._factories)

@@ -34,6 +34,25 @@ def test_registering_two_factories_under_one_name_fails() -> None:
         registry.register(g)
 
 
+def test_a_factory_may_be_registered_under_a_name_of_its_own() -> None:
+    registry: Registry[Callable[[], int]] = Registry("widget")
+
+    @registry.register("s5-net")
+    def build() -> int:
+        return 5
+
+    @registry.listed_by(lambda root: [{"size": 1}])
+    @registry.register("listed")
+    def other() -> int:
+        return 6
+
+    assert registry.names() == ["listed", "s5-net"]
+    assert registry.get("s5-net")() == 5
+    assert registry.lister("listed") is not None and registry.lister("s5-net") is None
+    with pytest.raises(ValueError, match="widget name ' x' is not allowed"):
+        registry.register(" x")
+
+
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_core_models_build_and_learn_a_fixed_batch(name: str) -> None:
     torch.manual_seed(0)

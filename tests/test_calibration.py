@@ -110,7 +110,7 @@ def test_the_simulation_decides_as_the_claim_fixtures_do(d: float) -> None:
     sign, used = simulate(a[:300] - b[:300], SEQUENTIAL, ALPHA)
     for i in range(300):
         for n in range(SEQUENTIAL.low, SEQUENTIAL.high + 1):
-            found = paired_comparison(a[i, :n], b[i, :n],
+            found = paired_comparison(a[i, :n].tolist(), b[i, :n].tolist(),
                                       critical=critical_value(n, SEQUENTIAL, ALPHA))
             stopped = stop_reason(SEQUENTIAL, n, found.decided())
             if stopped is not None:

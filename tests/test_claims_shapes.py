@@ -61,3 +61,14 @@ def test_a_sequential_look_reports_the_repeated_interval() -> None:
     assert wide.verdict == "no detectable difference"  # |t| = 4.9 is under this look's 10
     assert wide.nominal_alpha == pytest.approx(0.0021, abs=1e-4)  # 2 P(t_3 > 10)
     assert "95% repeated CI (nominal 99.79% at this look)" in wide.describe()
+
+
+def test_a_sequential_trend_look_widens_its_interval_the_same_way() -> None:
+    values = [[0.50, 0.52, 0.51, 0.49], [0.55, 0.58, 0.54, 0.56]]
+    fixed = trend_test(values, names=["a", "b"])
+    wide = trend_test(values, names=["a", "b"], critical=30.0)
+    assert fixed.verdict == "rising"
+    assert wide.verdict == "no detectable trend"
+    assert wide.ci_low < 0 < wide.ci_high
+    assert not wide.decided()
+    assert fixed.decided()

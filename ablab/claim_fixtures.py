@@ -6,6 +6,10 @@ Each reads the per-seed values from the store (ablab.stats.cell_values), so a cl
 cells of every worker and process of the session, and under `--lf` or `-m claim` the latest
 stored cells of the same identity. Each evaluation is written once to the `claims` table,
 when the test's report is made, with the test's outcome for an asserted claim.
+
+Under `--ablab-seeds MIN..MAX` each of them trains further seeds of its variants while its
+repeated CI is not decisive (ablab.stats.sequential, ablab.extra_seeds), and records the seeds
+it used and why it stopped.
 """
 
 from __future__ import annotations
@@ -83,9 +87,9 @@ def claim(request: pytest.FixtureRequest) -> ClaimFixture:
 
 @pytest.fixture
 def finding(request: pytest.FixtureRequest) -> ClaimFixture:
-    """`finding(a, b, metric="accuracy") -> Comparison`, reported: computed, stored and shown
-    in the summary and REPORT.md, but nothing to assert (a study's one-run observation checked
-    over seeds, whichever way it comes out)."""
+    """`finding(a, b, metric="accuracy", margin=None) -> Comparison`, reported: computed, stored
+    and shown in the summary and REPORT.md, but nothing to assert (a study's one-run
+    observation checked over seeds, whichever way it comes out)."""
     return _comparison_fixture(request, asserted=False)
 
 

@@ -73,18 +73,24 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
             pytest.fail(f"corrupt data: {error}", pytrace=False)
         finally:
             live.close()
-        record = {
-            "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
-            "status": result.status, "reused": result.reused,
-            "training": result.metrics.get("training", {}).get("mode"),
-            "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
-            "train_seconds": result.timings.get("train_seconds", 0.0),
-            "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
-        }
-        request.node.user_properties.append((CELL_PROPERTY, as_property(record)))
+        request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell,
+                                                                                   result))))
         return result
 
     return run_cell
+
+
+def cell_record(cell: CellInfo, result: RunResult) -> dict[str, object]:
+    """What the terminal summary shows of one cell (carried as a user property, so it
+    crosses pytest-xdist)."""
+    return {
+        "study": cell.study, "variant": cell.variant, "seed": result.experiment.seed,
+        "status": result.status, "reused": result.reused,
+        "training": result.metrics.get("training", {}).get("mode"),
+        "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
+        "train_seconds": result.timings.get("train_seconds", 0.0),
+        "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
+    }
 
 
 def overfit_gap(result: RunResult) -> float | None:

@@ -24,6 +24,7 @@ from ablab.scale.shards import Shard, ShardError, check_session_id, parse_shard
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
+from ablab.stats.sequential import SeedCount, parse_seed_count
 from ablab.store import StoreError, open_store
 from ablab.terminal import SummaryReporter
 from ablab.train.devices import resolve_device
@@ -33,11 +34,11 @@ from ablab.train.threads import DEFAULT_THREADS, apply_threads, parse_threads
 MODELS_DIR = Path("results/models")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text) if text.lstrip("-").isdigit() else 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give an integer >= 1")
-    return value
+def _seed_count(text: str) -> SeedCount:
+    try:
+        return parse_seed_count(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _natural_int(text: str) -> int:
@@ -51,8 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ablab-profile", choices=PROFILES, default="smoke",
                     help="smoke: embedded data, seconds per cell; full: the studies' real data "
                          "and settings (default smoke)")
-    group.addoption("--ablab-seeds", type=_positive_int, default=3, metavar="N",
-                    help="train every cell with N seeds, K..K+N-1 (default 3)")
+    group.addoption("--ablab-seeds", type=_seed_count, default="3", metavar="N|MIN..MAX",
+                    help="train every cell with N seeds, K..K+N-1 (default 3); MIN..MAX: "
+                         "MIN seeds, then more for the cells of undecided claims, one at a "
+                         "time up to MAX (group-sequential test, docs/studies.md)")
     group.addoption("--ablab-first-seed", type=_natural_int, default=0, metavar="K",
                     help="the first seed (default 0): other seeds for the same cells, e.g. "
                          "to check the regression gate against a seed swap")

@@ -32,3 +32,12 @@ def test_the_newest_evaluation_of_each_claim_is_shown_with_its_kind_and_outcome(
     assert (cells[1][0], cells[1][2], cells[1][-1]) == ("claim", "worse", "**FAILED**")
     assert "1 of these read cells not run in their session" in text
     assert claims_markdown("penalty", [stored(1)]) == ""
+
+
+def test_a_sequential_claim_shows_its_seeds_and_why_it_stopped() -> None:
+    fixed = claims_markdown("dropout", [stored(1, stop_reason="fixed seeds")])
+    assert "| 3 (fixed seeds) |" in fixed
+    assert "repeated CI" not in fixed
+    text = claims_markdown("dropout", [stored(1, n=5, stop_reason="decided at 5 seeds")])
+    assert "| 5 (decided at 5 seeds) |" in text
+    assert "repeated CI of the group-sequential design (all looks together cover at 95%)" in text

@@ -38,3 +38,37 @@ def test_a_trend_needs_named_variants_and_seeds() -> None:
         trend_test([[0.5, 0.6]], names=["only"])
     with pytest.raises(ValueError, match="n >= 2"):
         trend_test([[0.5], [0.6]], names=["a", "b"])
+
+
+def test_decided_against_zero_or_a_non_inferiority_margin() -> None:
+    tied = paired_comparison([0.90, 0.91, 0.92], [0.905, 0.905, 0.915])  # CI [-0.013, +0.016]
+    assert not tied.decided()  # straddles 0
+    assert tied.decided(margin=0.05)  # wholly above -0.05: not more than 0.05 worse
+    assert not tied.decided(margin=0.01)  # straddles -0.01
+    loss = paired_comparison([0.30, 0.31, 0.32], [0.305, 0.305, 0.315], metric="loss")
+    assert loss.decided(margin=0.05)  # lower is better: the margin lies at +0.05
+    assert not loss.decided(margin=0.01)  # straddles +0.01
+
+
+def test_a_sequential_look_reports_the_repeated_interval() -> None:
+    a, b = [0.90, 0.93, 0.92, 0.95], [0.88, 0.90, 0.91, 0.92]
+    fixed = paired_comparison(a, b)
+    wide = paired_comparison(a, b, critical=10.0)
+    assert wide.diff == fixed.diff
+    assert wide.p_value == fixed.p_value
+    assert wide.ci_low < fixed.ci_low < fixed.ci_high < wide.ci_high
+    assert fixed.verdict == "better"
+    assert wide.verdict == "no detectable difference"  # |t| = 4.9 is under this look's 10
+    assert wide.nominal_alpha == pytest.approx(0.0021, abs=1e-4)  # 2 P(t_3 > 10)
+    assert "95% repeated CI (nominal 99.79% at this look)" in wide.describe()
+
+
+def test_a_sequential_trend_look_widens_its_interval_the_same_way() -> None:
+    values = [[0.50, 0.52, 0.51, 0.49], [0.55, 0.58, 0.54, 0.56]]
+    fixed = trend_test(values, names=["a", "b"])
+    wide = trend_test(values, names=["a", "b"], critical=30.0)
+    assert fixed.verdict == "rising"
+    assert wide.verdict == "no detectable trend"
+    assert wide.ci_low < 0 < wide.ci_high
+    assert not wide.decided()
+    assert fixed.decided()

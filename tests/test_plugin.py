@@ -106,6 +106,9 @@ def test_deselected_cells_skip_the_claim_with_the_reason(study: Path) -> None:
     (["--ablab-profile", "huge"], "argument --ablab-profile: invalid choice: 'huge' "
                                   "(choose from smoke, full)"),
     (["--ablab-seeds", "0"], "argument --ablab-seeds: '0' is not allowed; give an integer >= 1"),
+    *[(["--ablab-seeds", bad], f"argument --ablab-seeds: '{bad}' is not allowed; give an "
+       "integer >= 1 (N seeds) or a range MIN..MAX with 2 <= MIN < MAX, e.g. 3..8")
+      for bad in ("3..2", "1..5", "a..b", "3..")],
     (["--ablab-first-seed", "-1"], "argument --ablab-first-seed: '-1' is not allowed; give an "
                                    "integer >= 0"),
     (["--ablab-device", "tpu"], "--ablab-device: device='tpu' is not allowed"),

@@ -8,6 +8,8 @@ from typing import Any
 
 from tabulate import tabulate
 
+from ablab.stats.sequential import is_sequential
+
 HEADERS = ["", "comparison", "verdict", "diff", "CI", "p", "seeds", "outcome"]
 
 
@@ -45,5 +47,10 @@ def claims_markdown(study: str, claims: Sequence[dict[str, Any]]) -> str:
     borrowed = [r for r in rows if r["source"] != "this session"]
     note = (f"\n\n{len(borrowed)} of these read cells not run in their session: "
             + "; ".join(f"{_what(r)}: {r['source']}" for r in borrowed)) if borrowed else ""
+    if any(is_sequential(r.get("stop_reason") or "") for r in rows):
+        note += (f"\n\nSeeds until decisive (--ablab-seeds MIN..MAX): a row that was decided "
+                 f"or reached the maximum shows the repeated CI of the group-sequential design "
+                 f"(all looks together cover at {level}%) and the nominal p at its last look, "
+                 "judged against that look's stricter level (docs/studies.md).")
     return (f"### {study}: claims and findings ({level}% CI, paired t-test over seeds)\n\n"
             + tabulate(table, HEADERS, tablefmt="github", disable_numparse=True) + note)

@@ -68,8 +68,7 @@ def pick_cells(
     missing: list[tuple[str, int]] = []
     borrowed: dict[str, list[str]] = {}
     for variant in variants:
-        mine = [r for r in rows if r.variant == variant and row_profile(r) in (profile, None)]
-        own = [r for r in mine if r.session_id == session]
+        mine, own = _of_variant(rows, variant, session, profile)
         identity = (own or mine)[-1].cell_key if (own or mine) else None
         values[variant] = {}
         for seed in seeds:
@@ -84,6 +83,24 @@ def pick_cells(
             if found is not None and found.session_id != session:
                 borrowed.setdefault(found.session_id, []).append(f"{variant} seed {seed}")
     return Picked(values, missing, borrowed)
+
+
+def _of_variant(
+    rows: Sequence[RunRow], variant: str, session: str, profile: str
+) -> tuple[list[RunRow], list[RunRow]]:
+    """The variant's rows in the profile, and those of them this session stored."""
+    mine = [r for r in rows if r.variant == variant and row_profile(r) in (profile, None)]
+    return mine, [r for r in mine if r.session_id == session]
+
+
+def identity_row(
+    rows: Sequence[RunRow], variant: str, *, session: str, profile: str
+) -> RunRow | None:
+    """The row whose cell identity pick_cells reads the variant with: the newest of this
+    session's rows of it, else the newest in the profile (a further seed trains its
+    experiment with the seed replaced)."""
+    mine, own = _of_variant(rows, variant, session, profile)
+    return (own or mine)[-1] if (own or mine) else None
 
 
 def _latest(rows: Sequence[RunRow], seed: int) -> RunRow | None:

@@ -11,6 +11,7 @@ import numpy as np
 from scipy import stats
 
 from ablab.stats.direction import Direction, direction, improves
+from ablab.stats.sequential import nominal_alpha
 
 ALPHA = 0.05
 
@@ -30,6 +31,9 @@ class Comparison:
     ci_high: float
     p_value: float
     alpha: float = ALPHA
+    # Seeds until decisive (ablab.stats.sequential): the look's nominal level, at which the
+    # CI is the repeated CI and the test rejects; None for a fixed number of seeds.
+    nominal_alpha: float | None = None
 
     @property
     def direction(self) -> Direction:
@@ -39,9 +43,16 @@ class Comparison:
     def verdict(self) -> str:
         """`better` or `worse` (a against b, in the metric's direction: a lower loss is
         better) when the test rejects equality, else `no detectable difference`."""
-        if not self.p_value < self.alpha:
+        if not self.p_value < level(self.alpha, self.nominal_alpha):
             return "no detectable difference"
         return "better" if improves(self.diff, self.metric) else "worse"
+
+    def decided(self, margin: float | None = None) -> bool:
+        """Whether the CI settles the question: it excludes 0 (better or worse), or with a
+        non-inferiority `margin` it lies wholly on one side of -margin in the metric's
+        direction (a at most `margin` worse than b, or more than `margin` worse)."""
+        point = 0.0 if margin is None else (margin if self.direction == "lower" else -margin)
+        return not self.ci_low <= point <= self.ci_high
 
     def not_worse(self, margin: float) -> bool:
         """Non-inferiority: the CI's bound on the bad side of a - b stays within `margin`
@@ -51,9 +62,9 @@ class Comparison:
         return self.ci_low > -margin
 
     def describe(self) -> str:
-        level = round(100 * (1 - self.alpha))
         return (f"{self.a} vs {self.b} on {self.metric}: {self.verdict} "
-                f"({self.direction} is better; diff {self.diff:+.3f}, {level}% CI "
+                f"({self.direction} is better; diff {self.diff:+.3f}, "
+                f"{ci_words(self.alpha, self.nominal_alpha)} "
                 f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}], paired t-test "
                 f"p={self.p_value:.3g}, n={self.n} seeds)")
 
@@ -64,17 +75,19 @@ class Comparison:
 
 def paired_comparison(
     a: Sequence[float], b: Sequence[float], *, a_name: str = "a", b_name: str = "b",
-    metric: str = "accuracy", alpha: float = ALPHA,
+    metric: str = "accuracy", alpha: float = ALPHA, critical: float | None = None,
 ) -> Comparison:
-    """Paired t-test of a - b with its two-sided (1 - alpha) confidence interval."""
+    """Paired t-test of a - b with its two-sided (1 - alpha) confidence interval; with
+    `critical` (a sequential look's |t| boundary) the repeated CI mean +- critical * sem and
+    the test at that look's nominal level."""
     if len(a) != len(b) or len(a) < 2:
         raise ValueError(f"a paired comparison needs two equal-length samples of n >= 2; "
                          f"got {len(a)} and {len(b)}")
     direction(metric)  # an unknown metric fails here, before any statistics
     diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    mean, low, high, p_value = t_interval(diffs, alpha)
+    mean, low, high, p_value = t_interval(diffs, alpha, critical)
     return Comparison(a_name, b_name, metric, len(diffs), float(np.mean(a)), float(np.mean(b)),
-                      mean, low, high, p_value, alpha)
+                      mean, low, high, p_value, alpha, _nominal(len(diffs), critical))
 
 
 @dataclass(frozen=True)
@@ -92,19 +105,24 @@ class Trend:
     ci_high: float
     p_value: float
     alpha: float = ALPHA
+    nominal_alpha: float | None = None  # as in Comparison
 
     @property
     def verdict(self) -> str:
-        if not self.p_value < self.alpha:
+        if not self.p_value < level(self.alpha, self.nominal_alpha):
             return "no detectable trend"
         return "rising" if self.slope > 0 else "falling"
 
+    def decided(self, margin: float | None = None) -> bool:
+        """Whether the CI of the slope excludes 0 (no margin for trends)."""
+        return not self.ci_low <= 0.0 <= self.ci_high
+
     def describe(self) -> str:
-        level = round(100 * (1 - self.alpha))
         means = ", ".join(f"{name} {m:.3f}" for name, m in zip(self.variants, self.means,
                                                                 strict=True))
         return (f"trend of {self.metric} over {' < '.join(self.variants)}: {self.verdict} "
-                f"(slope {self.slope:+.3f}/step, {level}% CI [{self.ci_low:+.3f}, "
+                f"(slope {self.slope:+.3f}/step, {ci_words(self.alpha, self.nominal_alpha)} "
+                f"[{self.ci_low:+.3f}, "
                 f"{self.ci_high:+.3f}], t-test p={self.p_value:.3g}, n={self.n} seeds; "
                 f"means {means})")
 
@@ -119,9 +137,10 @@ class Trend:
 
 def trend_test(
     values: Sequence[Sequence[float]], *, names: Sequence[str], metric: str = "accuracy",
-    alpha: float = ALPHA,
+    alpha: float = ALPHA, critical: float | None = None,
 ) -> Trend:
-    """`values[i][s]`: variant i (in order) on seed s. Tests the per-seed slope against 0."""
+    """`values[i][s]`: variant i (in order) on seed s. Tests the per-seed slope against 0;
+    `critical` as in paired_comparison."""
     table = np.asarray(values, dtype=float)
     if table.ndim != 2 or table.shape[0] < 2 or table.shape[0] != len(names):
         raise ValueError(f"a trend needs >= 2 named variants with one value per seed each; got "
@@ -129,13 +148,33 @@ def trend_test(
     positions = np.arange(table.shape[0], dtype=float)
     centred = positions - positions.mean()
     slopes = centred @ (table - table.mean(axis=0)) / float(centred @ centred)
-    mean, low, high, p_value = t_interval(slopes, alpha)
+    mean, low, high, p_value = t_interval(slopes, alpha, critical)
     return Trend(tuple(names), metric, int(table.shape[1]), tuple(map(float, table.mean(axis=1))),
-                 mean, low, high, p_value, alpha)
+                 mean, low, high, p_value, alpha, _nominal(len(slopes), critical))
 
 
-def t_interval(sample: np.ndarray, alpha: float) -> tuple[float, float, float, float]:
-    """Mean, two-sided (1 - alpha) t interval and the t-test p-value against 0."""
+def level(alpha: float, nominal: float | None) -> float:
+    """The level a test rejects at: a sequential look's nominal level, else alpha."""
+    return alpha if nominal is None else nominal
+
+
+def ci_words(alpha: float, nominal: float | None) -> str:
+    """`95% CI`, or for a sequential look `95% repeated CI (nominal 99.2% at this look)`."""
+    overall = f"{round(100 * (1 - alpha))}%"
+    if nominal is None:
+        return f"{overall} CI"
+    return f"{overall} repeated CI (nominal {100 * (1 - nominal):.2f}% at this look)"
+
+
+def _nominal(n: int, critical: float | None) -> float | None:
+    return None if critical is None else nominal_alpha(n, critical)
+
+
+def t_interval(
+    sample: np.ndarray, alpha: float, critical: float | None = None
+) -> tuple[float, float, float, float]:
+    """Mean, two-sided (1 - alpha) t interval and the t-test p-value against 0; with
+    `critical`, the interval mean +- critical * sem instead."""
     n = len(sample)
     if n < 2:
         raise ValueError(f"a test over seeds needs n >= 2 values; got {n}")
@@ -144,7 +183,7 @@ def t_interval(sample: np.ndarray, alpha: float) -> tuple[float, float, float, f
     if sem == 0.0:
         # The same value on every seed (e.g. identical differences): no spread to test against.
         return mean, mean, mean, 1.0 if mean == 0.0 else 0.0
-    t = float(stats.t.ppf(1 - alpha / 2, df=n - 1))
+    t = float(stats.t.ppf(1 - alpha / 2, df=n - 1)) if critical is None else critical
     p_value = float(2 * stats.t.sf(abs(mean / sem), df=n - 1))
     return mean, mean - t * sem, mean + t * sem, p_value
 

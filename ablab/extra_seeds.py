@@ -1,0 +1,52 @@
+"""Seeds until decisive, the training side: one more seed of each of a claim's variants.
+
+`--ablab-seeds MIN..MAX` runs MIN seeds as test items. A claim or finding whose interval is
+not yet decisive (ablab.stats.sequential) calls `train_round` for the next seed: each of its
+variants trains the experiment of its stored cell with only `seed` replaced, through the
+session, so the row is stored like any other (reused with --ablab-reuse, read by later claims
+sharing the cell, shown in the summary and REPORT.md). Rows record the claim's test as the
+node that trained them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import pytest
+
+from ablab.data.sources import CorruptData, DataUnavailable
+from ablab.fixtures import cell_record
+from ablab.session import CellInfo, Session
+from ablab.spec import Experiment
+from ablab.stash import CELL_PROPERTY, SESSION_KEY, as_property
+from ablab.stats.cell_values import identity_row, row_profile
+
+
+def train_round(
+    request: pytest.FixtureRequest, study: str, variants: Sequence[str], seed: int
+) -> None:
+    """Train `seed` for every variant that has no row of it in this session yet (a cell
+    shared with an earlier claim of the session is trained once)."""
+    session: Session = request.config.stash[SESSION_KEY]
+    rows = session.store.rows(study=study)
+    for variant in dict.fromkeys(variants):
+        if any(r.session_id == session.session_id and r.variant == variant and r.seed == seed
+               and row_profile(r) in (session.profile, None) for r in rows):
+            continue
+        template = identity_row(rows, variant, session=session.session_id,
+                                profile=session.profile)
+        if template is None:  # the claim read this variant's cells a moment ago
+            pytest.fail(f"seeds until decisive: no stored cell of {study} {variant} to add "
+                        f"seed {seed} to", pytrace=False)
+        exp = dataclasses.replace(Experiment.from_dict(template.experiment), seed=seed)
+        cell = CellInfo(study=study, variant=variant, node_id=request.node.nodeid,
+                        params=dict(template.params), control=template.control)
+        try:
+            result = session.run(exp, cell)
+        except DataUnavailable as error:
+            pytest.skip(f"data unavailable: {error}")
+        except CorruptData as error:
+            pytest.fail(f"corrupt data: {error}", pytrace=False)
+        request.node.user_properties.append((CELL_PROPERTY,
+                                             as_property(cell_record(cell, result))))

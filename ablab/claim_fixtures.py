@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from ablab.cells import study_name
+from ablab.scale.waiting import settle
 from ablab.stash import RECORDS_KEY, SESSION_KEY
 from ablab.stats.cell_values import Picked, pick_cells
 from ablab.stats.claims import Comparison, Trend, paired_comparison, trend_test
@@ -97,15 +98,17 @@ def finding_trend(request: pytest.FixtureRequest) -> TrendFixture:
 def _seed_values(
     request: pytest.FixtureRequest, variants: Sequence[str], metric: str
 ) -> tuple[list[list[float]], Picked, list[int]]:
-    """Per variant, the metric on the session's seeds, from the store. Missing cells fail the
-    test when they failed here or no test produces them, and skip it when deselected or
-    skipped (ablab.cells); one seed only skips it too."""
+    """Per variant, the metric on the session's seeds, from the store. Under variant
+    scheduling it first waits for cells other workers are training (ablab.scale.waiting).
+    Missing cells fail the test when they failed in this session or no test produces them,
+    and skip it when deselected or skipped (ablab.cells); one seed only skips it too."""
     session = request.config.stash[SESSION_KEY]
     collected = request.config.stash[RECORDS_KEY].collected
     study = study_name(request.module)
     seeds = session_seeds(request.config)
     if len(seeds) < 2:
         pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
+    settle(request.config, collected, [(study, v, s) for v in variants for s in seeds])
     picked = pick_cells(session.store.rows(study=study), variants, seeds,
                         session=session.session_id, metric=metric, profile=session.profile,
                         failed_here=collected.failed_cells(study))

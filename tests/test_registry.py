@@ -48,7 +48,8 @@ def test_a_factory_may_be_registered_under_a_name_of_its_own() -> None:
 
     assert registry.names() == ["listed", "s5-net"]
     assert registry.get("s5-net")() == 5
-    assert registry.lister("listed") is not None and registry.lister("s5-net") is None
+    assert registry.lister("listed") is not None
+    assert registry.lister("s5-net") is None
     with pytest.raises(ValueError, match="widget name ' x' is not allowed"):
         registry.register(" x")
 

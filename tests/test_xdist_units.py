@@ -20,8 +20,8 @@ from ablab.scale.waiting import CellState, await_cells, read_state, write_state
 from tests.conftest import REPO
 from tests.test_plugin import pytest_in
 
-# `he` trains 2 epochs, `zeros` 150 on two seeds (seconds): the worker with `he` reaches the claim while
-# the other is still training `zeros`; without waiting the claim would find no zeros cell.
+# `he` trains 2 epochs, `zeros` 150 (seconds), two seeds each: the worker with `he` reaches the
+# claim while the other still trains `zeros`; without waiting the claim finds no zeros cell.
 STUDY = '''
 import dataclasses
 import pytest

@@ -45,7 +45,9 @@ class Collected:
     selected: dict[Cell, str] = field(default_factory=dict)
     deselected: set[Cell] = field(default_factory=set)
     skipped: set[str] = field(default_factory=set)
-    failed: set[str] = field(default_factory=set)  # node ids of cells that failed here
+    # node ids of cells that failed here (under variant scheduling a claim adds those that
+    # failed on the other xdist workers: ablab.scale.waiting)
+    failed: set[str] = field(default_factory=set)
 
     # pytest hooks (this object is registered as a plugin)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -64,7 +66,8 @@ class Collected:
             self.failed.add(report.nodeid)
 
     def failed_cells(self, study: str) -> set[tuple[str, int]]:
-        """(variant, seed) of the study's cells that failed in this process."""
+        """(variant, seed) of the study's cells that failed in this session as far as this
+        process knows (ablab.scale.waiting tells a claim's worker about the others)."""
         return {(v, seed) for (s, v, seed), node in self.selected.items()
                 if s == study and node in self.failed}
 

@@ -22,6 +22,7 @@ import pytest
 
 from ablab.cells import study_name
 from ablab.extra_seeds import train_round
+from ablab.scale.waiting import settle
 from ablab.stash import RECORDS_KEY, SESSION_KEY
 from ablab.stats.cell_values import Picked, pick_cells
 from ablab.stats.claims import ALPHA, Comparison, Trend, paired_comparison, trend_test
@@ -143,12 +144,15 @@ def _until_decided(
 def _seed_values(
     request: pytest.FixtureRequest, variants: Sequence[str], metric: str, seeds: list[int]
 ) -> tuple[list[list[float]], Picked]:
-    """Per variant, the metric on `seeds`, from the store. Missing cells fail the test when
-    they failed here or no test produces them, and skip it when deselected or skipped
-    (ablab.cells)."""
+    """Per variant, the metric on `seeds`, from the store. Under variant scheduling it first
+    waits for the cells other workers are training (ablab.scale.waiting). Missing cells fail
+    the test when they failed in this session or no test produces them, and skip it when
+    deselected or skipped (ablab.cells)."""
     session = request.config.stash[SESSION_KEY]
     collected = request.config.stash[RECORDS_KEY].collected
     study = study_name(request.module)
+    own = set(session_seeds(request.config))  # further seeds are trained here, by this claim
+    settle(request.config, collected, [(study, v, s) for v in variants for s in seeds if s in own])
     picked = pick_cells(session.store.rows(study=study), variants, seeds,
                         session=session.session_id, metric=metric, profile=session.profile,
                         failed_here=collected.failed_cells(study))

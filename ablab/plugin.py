@@ -19,8 +19,11 @@ from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.overrides import parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
+from ablab.scale.collection import is_claim
 from ablab.scale.plugin import NamedSession
 from ablab.scale.shards import Shard, ShardError, check_session_id, parse_shard
+from ablab.scale.variants import VariantDistribution
+from ablab.scale.waiting import STATE_INPUT
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
@@ -134,10 +137,6 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
     _load_project(config)
-    if getattr(config.option, "dist", "no") in ("load", "worksteal"):
-        # A study's claims come after its cells in the module: keep each file on one worker so
-        # a claim never runs before its cells (they are read from the store, whoever ran them).
-        config.option.dist = "loadfile"
     try:
         store = open_store(config.getoption("ablab_db"))
         store.check()
@@ -153,6 +152,11 @@ def pytest_configure(config: pytest.Config) -> None:
     apply_threads(_option(config, "threads", lambda text: parse_threads(text, workers)))
     records = config.stash[RECORDS_KEY] = Records()
     config.pluginmanager.register(records.collected, "ablab-cells")  # what claims are missing
+    if getattr(config.option, "dist", "no") in ("load", "worksteal"):
+        # The unit of distribution is a variant with all its seeds, and claims run after the
+        # cells they read from the store, whichever worker trained them (ablab.scale.variants).
+        config.pluginmanager.register(VariantDistribution.start(records.collected),
+                                      "ablab-variants")
     config.pluginmanager.register(fixtures, "ablab-fixtures")  # run, profile, ablab_session
     config.pluginmanager.register(claim_fixtures, "ablab-claims")  # claim, finding, trend
     config.pluginmanager.register(SummaryReporter(config), "ablab-summary")
@@ -234,7 +238,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if STATE_INPUT in getattr(config, "workerinput", {}):
+        # A worker under variant scheduling: claims last, so xdist hands them out after every
+        # cell (ablab.scale.variants); each worker collects the same order.
+        items[:] = sorted(items, key=is_claim)  # stable: the cells keep their order
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "run" in names:

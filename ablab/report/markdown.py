@@ -8,6 +8,7 @@ tests, Holm) live in ablab.stats.seeds.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,13 @@ def _unique(values: Sequence[Any]) -> str:
     return ", ".join(seen) if seen else "unknown"
 
 
+def _sessions(rows: Sequence[RunRow], sessions: Sequence[str]) -> str:
+    """Which sessions the report covers, each with its row count (a session is one pytest
+    invocation with all its workers, or every invocation that named it)."""
+    counts = Counter(r.session_id for r in rows)
+    return f"{len(sessions)}: " + ", ".join(f"{s} ({counts[s]} rows)" for s in sessions)
+
+
 def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
                     command: str) -> str:
     """Where and how the rows were measured, and the command that made this report."""
@@ -152,7 +160,7 @@ def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
         ("CUDA", _unique([e.get("cuda") or "none" for e in envs])),
         ("python", _unique([e.get("python") for e in envs])),
         ("git", _unique(shas)),
-        ("session", ", ".join(sessions)),
+        ("sessions", _sessions(rows, sessions)),
         ("rows", f"{len(rows)} (from {min(r.created_at for r in rows):%Y-%m-%d %H:%M} "
                  f"to {max(r.created_at for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ablab.controls import ControlError, check_controls
 from ablab.variant import SEED, variant_name
 
 Cell = tuple[str, str, int]  # (study, variant, seed)
@@ -36,6 +37,17 @@ def cell_of(item: pytest.Item) -> Cell | None:
     if module is None or not isinstance(seed, int):
         return None
     return study_name(module), variant_name(item), seed
+
+
+def control_error(module: Any, items: Iterable[Any]) -> str | None:
+    """Why the module's CONTROL does not fit the variants its `run` tests collected (None when
+    it does): the collection error of ablab.plugin.pytest_make_collect_report."""
+    variants = [cell[1] for cell in map(cell_of, items) if cell is not None]
+    try:
+        check_controls(getattr(module, "CONTROL", None), variants)
+    except ControlError as error:
+        return f"{study_name(module)}: {error}"
+    return None
 
 
 @dataclass(eq=False)  # registered as a plugin: hashed by identity

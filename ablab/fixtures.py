@@ -10,6 +10,7 @@ from typing import Protocol
 import pytest
 
 from ablab.cells import study_name
+from ablab.controls import control_of
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.progress import LiveLine
 from ablab.seedplan import later_seeds
@@ -43,10 +44,11 @@ def _cell(request: pytest.FixtureRequest) -> CellInfo:
     params.pop(SEED, None)
     stored = {k: repr(v) if not isinstance(v, str | int | float | bool) else v
               for k, v in params.items()}
-    control = getattr(request.module, "CONTROL", None)  # the report cannot import the module
-    return CellInfo(study=study_name(request.module), variant=variant_name(request.node),
-                    node_id=request.node.nodeid, params=stored,
-                    control=None if control is None else str(control))
+    variant = variant_name(request.node)
+    # The row keeps its resolved control: the report cannot import the module.
+    control = control_of(getattr(request.module, "CONTROL", None), variant)
+    return CellInfo(study=study_name(request.module), variant=variant,
+                    node_id=request.node.nodeid, params=stored, control=control)
 
 
 @pytest.fixture

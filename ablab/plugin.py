@@ -14,6 +14,7 @@ import torch
 
 from ablab import claim_fixtures, fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
+from ablab.cells import control_error
 from ablab.claim_fixtures import CLAIM_FIXTURES, session_seeds
 from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
@@ -236,6 +237,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
         seeds = session_seeds(metafunc.config)
         metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """A study module whose CONTROL names no variant it collected fails to collect, naming the
+    variants it has (ablab.controls); its tests do not run."""
+    report = yield
+    if isinstance(collector, pytest.Module) and report.passed:
+        items = [item for item in report.result if isinstance(item, pytest.Item)]
+        error = control_error(collector.obj, items)
+        if error is not None:
+            report.outcome, report.longrepr, report.result = "failed", error, []
+    return report
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -89,6 +89,9 @@ class Experiment:
     window: int | None = field(default=None, metadata=DATA)
     val_fraction: float = field(default=0.15, metadata=DATA)
     test_fraction: float = field(default=0.15, metadata=DATA)
+    # A what-if knob (e.g. the gate's regression drill, docs/regression-gate.md): this share of
+    # the *training* labels is flipped to another class with a generator seeded by `seed`.
+    label_noise: float = field(default=0.0, metadata={**DATA, **OMIT_AT_DEFAULT})
     patience: int | None = None
     target_accuracy: float | None = None
     seed: int = field(default=0, metadata=DATA)  # splits, shuffling and init
@@ -126,6 +129,7 @@ class Experiment:
         _check("window", self.window is None or self.window >= 0, self.window, "None or >= 0")
         _check("val_fraction", 0 < self.val_fraction < 1, self.val_fraction, "in (0, 1)")
         _check("test_fraction", 0 < self.test_fraction < 1, self.test_fraction, "in (0, 1)")
+        _check("label_noise", 0 <= self.label_noise < 1, self.label_noise, "in [0, 1)")
         _check("val_fraction + test_fraction", self.val_fraction + self.test_fraction < 1,
                self.val_fraction + self.test_fraction, "< 1")
         _check("patience", self.patience is None or self.patience > 0, self.patience,

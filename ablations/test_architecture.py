@@ -19,7 +19,10 @@ from ablations.setups import expanded, s3_models
 from models.zoo import weights_path
 
 STUDY = "architecture"
-CONTROL = "s3-mlp"
+# Per write-up: S3 the MLP, S4 the plain CNN (does autoencoder pre-training help?), S5 the CNN
+# trained from scratch, S6 its one arm.
+CONTROL = {"s3-*": "s3-mlp", "s4-*": "s4-cnn", "s5-*": "s5-scratch",
+           "s6-*": "s6-alexnet-frozen"}
 # S5's class-folder images (e.g. the 104 flowers): ABLAB_IMAGE_FOLDER, absolute or relative
 # to the data root. Not shipped in ../shared/data, so S5 skips there with the reason.
 IMAGE_FOLDER = os.environ.get("ABLAB_IMAGE_FOLDER", "flowers")

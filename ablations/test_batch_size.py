@@ -14,7 +14,7 @@ from ablab.spec import Experiment
 from ablations.setups import s3_models
 
 STUDY = "batch_size"
-CONTROL = "mlp-32"  # what the report compares every variant with: S3's batch size
+CONTROL = {"mlp-*": "mlp-32", "cnn-*": "cnn-32"}  # per model family: S3's batch size
 
 
 # The epochs of each model's batch-size pair in S3 (full); smoke runs both at 10.

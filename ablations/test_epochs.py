@@ -14,7 +14,7 @@ from ablab.spec import Experiment
 from ablations.setups import s3_models
 
 STUDY = "epochs"
-CONTROL = "mlp-5"  # what the report compares every variant with: S3's shorter run
+CONTROL = {"mlp-*": "mlp-5", "cnn-*": "cnn-5"}  # per model family: S3's shorter run
 
 
 def base(profile: str) -> dict[str, Experiment]:

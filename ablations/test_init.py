@@ -15,7 +15,8 @@ from ablab.spec import Experiment, RunResult
 from ablations.setups import s1_data
 
 STUDY = "init"
-CONTROL = "mlp-default"  # PyTorch's own initialisation: what every other scheme is compared with
+# PyTorch's own initialisation, per model family: a CNN scheme is compared with the CNN default.
+CONTROL = {"mlp-*": "mlp-default", "cnn-*": "cnn-default"}
 # He cells also keep what the report's figures need (confusion, ROC, t-SNE, images, filters).
 HE_ARTIFACTS = ("predictions", "embeddings", "samples", "filters")
 

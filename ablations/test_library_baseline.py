@@ -18,7 +18,6 @@ from ablab.spec import Experiment
 from ablations.setups import s6_training
 
 STUDY = "library_baseline"
-CONTROL = "sklearn-100-relu"
 
 
 def base(profile: str) -> Experiment:
@@ -34,6 +33,9 @@ LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (abo
 # Three sigmoid layers under plain SGD barely move in a short budget (test_activation.py: on
 # digits in 30 epochs they stay at chance): only finite, in both libraries.
 SLOW_TO_START = {"256x128x64-sigmoid"}
+# Per configuration: ablab's MLP is compared with scikit-learn's of the same layers and activation.
+CONTROL = {f"{library}-{config}": f"sklearn-{config}"
+           for config in CONFIGS for library in ("ablab", "sklearn")}
 
 
 def implementation(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ablab.data import DataContext
 from ablab.data.embedded import PRIORS, TRUE_LAG, generate
+from ablab.data.loading import load_data
 from ablab.registry import DATASETS
+from ablab.spec import Experiment
 
 
 def context(tmp_path: Path, root: Path | None = None, seed: int = 0) -> DataContext:
@@ -87,3 +91,23 @@ def test_window_zero_is_checked_against_the_dataset() -> None:
     with pytest.raises(ValueError, match="dataset 'digits' takes no argument 'window'"):
         Experiment(dataset="digits", window=0)
     assert Experiment(dataset="sequences", model="lstm", window=0).window == 0
+
+
+def test_label_noise_flips_that_share_of_training_labels_only(tmp_path: Path) -> None:
+    """`label_noise=0.6`: 60 % of the training labels move to another class, drawn from the
+    cell's seed; validation and test labels stay true, and the key is a new cell's."""
+    clean_exp = Experiment(dataset="digits", model="mlp", seed=1)
+    noisy_exp = dataclasses.replace(clean_exp, label_noise=0.6)
+    clean, noisy = (load_data(e, cache=tmp_path) for e in (clean_exp, noisy_exp))
+    changed = (clean.y_train != noisy.y_train).float().mean().item()
+    assert changed == pytest.approx(0.6, abs=1 / len(clean.y_train))
+    assert torch.equal(clean.x_train, noisy.x_train)
+    assert torch.equal(clean.y_val, noisy.y_val)
+    assert torch.equal(clean.y_test, noisy.y_test)
+    again = load_data(noisy_exp, cache=tmp_path)
+    assert torch.equal(again.y_train, noisy.y_train)  # the seed decides which labels flip
+    other = load_data(dataclasses.replace(noisy_exp, seed=2), cache=tmp_path)
+    assert not torch.equal(other.y_train, noisy.y_train)
+    assert noisy_exp.cell_key("f") != clean_exp.cell_key("f")
+    with pytest.raises(ValueError, match=r"label_noise=1.0 is not allowed; .* in \[0, 1\)"):
+        dataclasses.replace(clean_exp, label_noise=1.0)

@@ -1,5 +1,5 @@
-"""The gate's decision rule on hand-made seeds: floor, k x SE, Welch test, zero spread, n=1,
-unreached targets and speed."""
+"""The gate's decision rule on hand-made seeds: floor, k x SE of the difference, Welch test,
+zero spread, n=1, unreached targets, speed and --match variant."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ablab.gate.compare import compare_frames, judge, one_sided_p
+from ablab.gate.export import ExportError
 from ablab.gate.verdicts import EPOCHS_TO_TARGET, QUALITY, SPEED, Summary, Thresholds
 
 LIMITS = Thresholds()
@@ -42,6 +43,26 @@ def test_noisy_baseline_needs_k_standard_errors_or_the_test() -> None:
     assert p < 0.1
     assert verdict(noisy, [0.79] * 5, Thresholds(alpha=0.1)) == "REGRESSED"
     assert verdict(noisy, [0.79] * 5, Thresholds(alpha=0.01)) == "ok"
+
+
+def test_a_noisy_run_is_judged_by_both_sides_spread() -> None:
+    """A quiet baseline (SE 0.0006) and a noisy run (SE 0.043): a 2-point drop is 0.5 standard
+    errors of the difference, seed noise, though it is 40 baseline standard errors (the old
+    rule's k x baseline SE flagged it)."""
+    quiet, noisy = [0.900, 0.901, 0.899], [0.80, 0.95, 0.88]
+    assert verdict(quiet, noisy) == "ok"
+    assert verdict(quiet, [0.85, 0.86, 0.84]) == "REGRESSED"  # 5 points with tight seeds
+    spread = Summary.of(quiet).se_of_difference(Summary.of(noisy))
+    assert spread == pytest.approx(math.hypot(0.001 / math.sqrt(3), 0.075055 / math.sqrt(3)),
+                                   rel=1e-4)
+
+
+def test_one_seed_on_one_side_weighs_the_other_sides_spread() -> None:
+    """One seed has no known spread (0): the other side's SE alone is the difference's."""
+    noisy = [0.80, 0.95, 0.88]
+    assert Summary.of([0.9]).se_of_difference(Summary.of(noisy)) == Summary.of(noisy).se
+    assert verdict([0.90], noisy) == "ok"  # 2 points down, well inside 3 x 0.043
+    assert verdict([0.90], [0.70, 0.71, 0.69]) == "REGRESSED"
 
 
 def test_floor_zero_makes_any_beyond_noise_drop_fail() -> None:
@@ -110,3 +131,18 @@ def test_a_new_bad_status_is_a_regression() -> None:
 def test_thresholds_are_validated(field: str, value: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Thresholds(**{field: value})  # type: ignore[arg-type]  # one float field per case
+
+
+def test_match_variant_pairs_cells_whose_experiment_changed() -> None:
+    """The label-noise drill: same study and variant, another experiment key."""
+    base = frame([0.9, 0.91, 0.92], [1.0] * 3)
+    noisy = frame([0.5, 0.52, 0.51], [1.0] * 3).assign(cell_key="noisy")
+    by_cell, missing = compare_frames(base, noisy, LIMITS)
+    assert not by_cell
+    assert [(b[2], c[2]) for b, c in missing.changed] == [("c", "noisy")]
+    by_variant, missing = compare_frames(base, noisy, LIMITS, match="variant")
+    assert [(v.metric, v.verdict) for v in by_variant if v.regressed] == [
+        ("accuracy", "REGRESSED")]
+    assert not missing.any_lost
+    with pytest.raises(ExportError, match="--match key: choose one of cell, variant"):
+        compare_frames(base, noisy, LIMITS, match="key")

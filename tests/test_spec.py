@@ -97,7 +97,8 @@ def test_round_trip_through_a_dict() -> None:
 
 DATA_CHANGES: list[dict[str, Any]] = [
     {"seed": 1}, {"val_fraction": 0.2}, {"test_fraction": 0.2}, {"window": 2},
-    {"dataset_kwargs": {"n_steps": 500}}, {"dataset": "digits", "model": "mlp"}]
+    {"dataset_kwargs": {"n_steps": 500}}, {"dataset": "digits", "model": "mlp"},
+    {"label_noise": 0.3}]
 OTHER_CHANGES: list[dict[str, Any]] = [
     {"lr": 0.1}, {"epochs": 3}, {"init": "he"}, {"batch_size": 8},
     {"model_kwargs": {"hidden": (8,)}}, {"dropout": 0.1}, {"profile": "full"},

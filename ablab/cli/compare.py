@@ -34,11 +34,11 @@ def main(args: argparse.Namespace) -> int:
         source = f"session {session}"
         with open_store(args.db) as store:  # a named session's cells that no shard trained
             untrained = untrained_markdown(store, session)
-    verdicts, missing = compare_frames(baseline, current, limits, args.metric)
+    verdicts, missing = compare_frames(baseline, current, limits, args.metric, args.match)
     lost = missing.any_lost or bool(untrained)
     failed = any(v.regressed for v in verdicts) or (args.fail_missing and lost)
     text = markdown(source, str(baseline_path), verdicts, missing, limits, failed,
-                    args.fail_missing)
+                    args.fail_missing, args.match)
     text += f"\n{untrained}" if untrained else ""
     print(text, end="")  # with nothing compared, it still lists the missing and new cells
     if not verdicts:  # a gate that judged nothing must not pass
@@ -70,7 +70,8 @@ def add_parser(subparsers: Any) -> None:
                         help="extra epochs to target always tolerated "
                              f"(default {defaults.epochs_floor})")
     parser.add_argument("-k", "--k", type=float, default=defaults.k,
-                        help=f"baseline standard errors a drop must exceed (default {defaults.k})")
+                        help="standard errors of the difference (both sides' spread) a drop "
+                             f"must exceed (default {defaults.k})")
     parser.add_argument("--alpha", type=float, default=defaults.alpha,
                         help=f"one-sided Welch test level (default {defaults.alpha})")
     parser.add_argument("--metric", action="append", default=[], metavar="COLUMN",
@@ -81,6 +82,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--speed-ratio", type=float, default=defaults.speed_ratio,
                         help="with --speed: how many times slower a cell may get "
                              f"(default {defaults.speed_ratio})")
+    parser.add_argument("--match", choices=compare.MATCHES, default="cell",
+                        help="pair cells by experiment key (cell, default) or by study and "
+                             "variant alone (variant: a deliberate what-if run, e.g. "
+                             "--ablab-set label_noise=0.6; never in CI)")
     parser.add_argument("--fail-missing", action="store_true",
                         help="also fail when baseline cells are missing from the run or their "
                              "experiment changed (CI: the baseline must be refreshed)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,12 @@ def add_parser(subparsers: Any) -> None:
         description="Markdown tables per study and figures from the results database.")
     add_db_option(parser)
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--session", default=None, metavar="ID",
-                       help="the session to report (default: the newest)")
+    which.add_argument("--session", action="append", default=None, metavar="ID",
+                       help="a session to report; repeat for several (default: the newest, "
+                            "i.e. the last pytest invocation with all its workers)")
+    which.add_argument("--since", default=None, metavar="TIME",
+                       help="every session started at or after TIME, an ISO date or date/time "
+                            "(2026-12-05, 2026-12-05T14:30; UTC unless it has an offset)")
     which.add_argument("--all", action="store_true", help="every session in the database")
     parser.add_argument("--study", default=None, metavar="NAME", help="only this study")
     parser.add_argument("--out", default=Path("results"), type=Path, metavar="DIR",
@@ -35,14 +40,42 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(store: RunStore, args: argparse.Namespace) -> Path:
+def parse_since(text: str) -> datetime:
+    """An ISO date or date/time; without an offset it is UTC (the store's rows are)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--since {text!r} is not an ISO date or date/time; e.g. 2026-12-05 "
+                         "or 2026-12-05T14:30 (UTC unless an offset is given)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def chosen_sessions(store: RunStore, args: argparse.Namespace) -> list[str]:
+    """The sessions to report, oldest first: those named, those started since a time, all, or
+    the newest (one pytest invocation: every worker writes under the controller's id)."""
     known = store.sessions()
     if not known:
         raise ValueError(f"no runs in {store.url}; run some ablations first, e.g. "
                          f"`pytest ablations -k init`")
-    if args.session is not None and args.session not in known:
-        raise ValueError(f"session {args.session!r} is not in {store.url}; "
-                         f"newest: {', '.join(known[-3:])}")
-    sessions = known if args.all else [args.session or known[-1]]
+    if args.session:
+        unknown = [s for s in dict.fromkeys(args.session) if s not in known]
+        if unknown:
+            raise ValueError(f"session {', '.join(map(repr, unknown))} is not in {store.url}; "
+                             f"newest: {', '.join(known[-3:])}")
+        return [s for s in known if s in set(args.session)]
+    if args.since is not None:
+        since, starts = parse_since(args.since), store.session_starts()
+        found = [s for s in known if starts[s] >= since]
+        if not found:
+            newest = known[-1]
+            raise ValueError(f"--since {args.since}: no session started since then in "
+                             f"{store.url}; the newest, {newest}, started "
+                             f"{starts[newest]:%Y-%m-%dT%H:%M:%S} UTC")
+        return found
+    return known if args.all else [known[-1]]
+
+
+def _report(store: RunStore, args: argparse.Namespace) -> Path:
+    sessions = chosen_sessions(store, args)
     command = " ".join(["python -m ablab", *sys.argv[1:]])
     return write_report(store, sessions, args.out, command, args.study)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ablab.data.tensors import DataContext, TensorData
+from ablab.data.tensors import DataContext, TensorData, flip_labels
 from ablab.registry import DATASETS
 from ablab.spec import Experiment
 
@@ -38,4 +38,4 @@ def load_data(
     if exp.window is not None:
         kwargs["window"] = exp.window
     data: TensorData = DATASETS.get(exp.dataset)(ctx=ctx, **kwargs)
-    return data
+    return flip_labels(data, exp.label_noise, exp.seed) if exp.label_noise else data

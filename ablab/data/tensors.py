@@ -82,6 +82,20 @@ def split_validation(
     )
 
 
+NOISE_STREAM = 0x1ABE1  # a generator of its own: the split and init streams stay as they were
+
+
+def flip_labels(data: TensorData, share: float, seed: int) -> TensorData:
+    """`data` with round(share x n) training labels, drawn without replacement, each moved to a
+    uniformly drawn *other* class; validation and test labels stay true, so the damage shows."""
+    y = data.y_train.numpy().copy()
+    rng = np.random.default_rng([seed, NOISE_STREAM])
+    chosen = rng.choice(len(y), size=round(share * len(y)), replace=False)
+    shift = rng.integers(1, data.num_classes, size=len(chosen))  # never 0: the label changes
+    y[chosen] = (y[chosen] + shift) % data.num_classes
+    return replace(data, y_train=_labels(y))
+
+
 def _floats(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
 

@@ -1,10 +1,15 @@
 """`python -m ablab compare`: the regression gate. A session's cells against a baseline table,
-each cell's mean over seeds judged against the baseline's spread over seeds.
+each cell's mean over seeds judged against the spread over seeds of *both* sides.
 
 A cell regresses on a metric when its mean is worse than the baseline's by more than the floor
-AND either by more than k baseline standard errors or by a one-sided Welch test at alpha. The
-floor keeps a real-but-tiny difference from failing a night; k x SE and the test keep seed noise
-from failing it. With zero spread (a deterministic CPU run) or one seed, the floor alone decides.
+AND by more than k standard errors of the difference of the two means, sqrt(se_b^2 + se_c^2),
+or by a one-sided Welch test at alpha. Both read one statistic, Welch's t = drop / that standard
+error: k x SE is a fixed cut on it, the test a cut that knows how few seeds gave it (at 3 + 3
+seeds p < 0.01 needs t > 3.7). The floor keeps a real-but-tiny difference from failing a night;
+the two cuts keep seed noise from failing it. With zero spread on both sides (a deterministic CPU
+run) or one seed on both, the floor alone decides: there is no spread to weigh the drop against,
+and a deterministic run repeats exactly, so any change beyond the floor is real
+(docs/regression-gate.md).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from ablab.gate.verdicts import (
 )
 
 CELL = ["study", "variant", "cell_key"]
+# --match variant: pair cells by study and variant alone, for a deliberate what-if run whose
+# experiments differ from the baseline's on purpose (e.g. `--ablab-set label_noise=0.6`).
+MATCHES = ("cell", "variant")
+ANY_KEY = "(any)"
 REQUIRED = [*CELL, "seed", "status", "accuracy"]
 OK_STATUSES = ("ok",)
 
@@ -58,7 +67,7 @@ def judge(
     sign = 1.0 if metric.higher_is_better else -1.0
     worse = sign * (base.mean - current.mean)
     allowed = limits.allowed(metric, base.mean)
-    noise = limits.k * base.se
+    noise = limits.k * base.se_of_difference(current)
     p = one_sided_p(base, current, metric.higher_is_better)
     significant = p is not None and p < limits.alpha
     if worse > allowed and (worse > noise or significant):
@@ -115,11 +124,16 @@ def check_columns(frame: pd.DataFrame, what: str) -> None:
 
 def compare_frames(
     baseline: pd.DataFrame, current: pd.DataFrame, limits: Thresholds,
-    extra_metrics: Iterable[str] = (),
+    extra_metrics: Iterable[str] = (), match: str = "cell",
 ) -> tuple[list[Verdict], Missing]:
-    """Verdicts for every cell both sides have, and the cells only one side has."""
+    """Verdicts for every cell both sides have, and the cells only one side has; `match`
+    "variant" ignores the experiment key (see MATCHES)."""
     check_columns(baseline, "baseline")
     check_columns(current, "this run")
+    if match not in MATCHES:
+        raise ExportError(f"--match {match}: choose one of {', '.join(MATCHES)}")
+    if match == "variant":
+        baseline, current = baseline.assign(cell_key=ANY_KEY), current.assign(cell_key=ANY_KEY)
     unknown = [name for name in extra_metrics if name not in baseline.columns]
     if unknown:
         raise ExportError(f"--metric {', '.join(unknown)}: no such column in the baseline")

@@ -33,8 +33,9 @@ def _rules(limits: Thresholds) -> str:
     speed = (f"speed gated at {limits.speed_ratio}x slower" if limits.speed
              else "speed not gated (use --speed)")
     return (f"Rule: worse by more than the floor (accuracy {limits.floor}, epochs to target "
-            f"{limits.epochs_floor}) and by more than {limits.k} baseline standard errors or a "
-            f"one-sided Welch test at p < {limits.alpha}; {speed}.")
+            f"{limits.epochs_floor}) and by more than {limits.k} standard errors of the "
+            f"difference (both sides' spread) or a one-sided Welch test at p < {limits.alpha}; "
+            f"{speed}.")
 
 
 def _section(title: str, lines: list[str]) -> list[str]:
@@ -42,12 +43,15 @@ def _section(title: str, lines: list[str]) -> list[str]:
 
 
 def markdown(source: str, baseline: str, verdicts: Sequence[Verdict], missing: Missing,
-             limits: Thresholds, failed: bool, fail_missing: bool) -> str:
+             limits: Thresholds, failed: bool, fail_missing: bool, match: str = "cell") -> str:
     """The whole report: headline, rule, verdict table, missing / changed / new cells."""
     rows = [[v.study, v.variant, v.metric, v.baseline, v.current, v.change, v.allowed, v.p,
              v.verdict] for v in verdicts]
     parts = [f"# Regression gate: {source} against {baseline}\n",
              _headline(verdicts, missing, failed, fail_missing), "", _rules(limits), ""]
+    if match == "variant":  # say it: the experiments differ on purpose, keys were not checked
+        parts[-1:-1] = ["Cells paired by study and variant (`--match variant`): experiment keys "
+                        "were not compared.", ""]
     if rows:
         parts.append(tabulate(rows, HEADERS, tablefmt="github"))
     parts += _section("Missing from this run (in the baseline)",

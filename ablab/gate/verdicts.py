@@ -77,6 +77,11 @@ class Summary:
     def se(self) -> float:
         return self.sd / math.sqrt(self.n) if self.n > 1 else 0.0
 
+    def se_of_difference(self, other: Summary) -> float:
+        """Standard error of (this mean - other mean) for independent seeds: each side's spread
+        counts, so a noisy run is not judged against a quiet baseline's error alone."""
+        return math.hypot(self.se, other.se)
+
     def describe(self) -> str:
         text = "n/a" if self.n == 0 else f"{self.mean:.4g} ± {self.sd:.2g} (n={self.n})"
         return f"{text}, {self.unreached} unreached" if self.unreached else text

@@ -6,7 +6,7 @@ Every function takes plain arrays, so it is usable outside the report, and write
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,22 +103,22 @@ def learning_curves(
 def metric_bars(
     variants: Sequence[str], means: Sequence[float], lows: Sequence[float],
     highs: Sequence[float], seeds: Sequence[Sequence[float]], path: Path, *,
-    metric: str = "test accuracy", title: str = "", control: str | None = None,
+    metric: str = "test accuracy", title: str = "", controls: Collection[str] = (),
     best: str | None = None,
 ) -> Path:
     """Horizontal bars of the mean per variant with its confidence interval; dots are seeds.
-    The control's bar is grey, the best one dark blue."""
+    The controls' bars (one per group of variants) are grey, the best one dark blue."""
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(variants) + 1.4))
     ys = np.arange(len(variants))
     mean = np.asarray(means, dtype=float)
     low = np.nan_to_num(mean - np.asarray(lows, dtype=float))
     high = np.nan_to_num(np.asarray(highs, dtype=float) - mean)
-    colors = ["#b0b0b0" if v == control else "#2f5d9e" if v == best else "#8fb3d9"
+    colors = ["#b0b0b0" if v in controls else "#2f5d9e" if v == best else "#8fb3d9"
               for v in variants]
     ax.barh(ys, mean, xerr=[low, high], color=colors, capsize=3, ecolor="#333")
     for y, values in zip(ys, seeds, strict=True):
         ax.plot(values, [y] * len(values), "o", color="#1f3b73", markersize=3)
-    ax.set_yticks(ys, [f"{v} (control)" if v == control else f"{v} (best)" if v == best else v
+    ax.set_yticks(ys, [f"{v} (control)" if v in controls else f"{v} (best)" if v == best else v
                        for v in variants])
     ax.invert_yaxis()
     ax.set_xlabel(f"{metric} (bar: mean, whisker: 95% CI, dots: seeds)")

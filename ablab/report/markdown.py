@@ -8,6 +8,7 @@ tests, Holm) live in ablab.stats.seeds.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def summary_markdown(summary: pd.DataFrame) -> str:
         _interval(line["acc_low"], line["acc_high"]),
         _spread(line["f1_mean"], line["f1_std"]), _interval(line["f1_low"], line["f1_high"]),
         _spread(line["loss_mean"], line["loss_std"]), line["n"],
-        "—" if line["is_control"] else
+        "—" if line["variant"] == line["control"] else
         f"{_fmt(line['diff'], True)} {_interval(line['diff_low'], line['diff_high'], True)}",
         "—" if not math.isfinite(line["p_holm"]) else f"{line['p_holm']:.3g}",
         line["verdict"], _target(line, "epochs_to_target", 1),
@@ -74,9 +75,9 @@ def summary_markdown(summary: pd.DataFrame) -> str:
 
 def findings(summary: pd.DataFrame) -> str:
     """The table in plain words: which variant is best and which differences are real."""
-    control = summary.loc[summary["is_control"], "variant"].iloc[0]
     best = summary.loc[summary["best"]]
-    lines = [f"Control: `{control}`."]
+    lines = [_controls_sentence(summary)]
+    their = "the control" if summary["is_control"].sum() == 1 else "their control"
     if len(best):
         top = best.iloc[0]
         lines.append(f"Best mean test accuracy: `{top['variant']}` "
@@ -90,14 +91,28 @@ def findings(summary: pd.DataFrame) -> str:
         names = summary.loc[summary["verdict"] == verdict, "variant"]
         if len(names):
             listed = ", ".join(f"`{n}`" for n in names)
-            lines.append(f"{verdict.capitalize()} than the control: {listed}."
+            lines.append(f"{verdict.capitalize()} than {their}: {listed}."
                          if verdict != "no detectable difference" else
-                         f"No detectable difference from the control: {listed}.")
+                         f"No detectable difference from {their}: {listed}.")
     tests = int(summary["p_holm"].notna().sum())
     lines.append(f"Paired t-test over seeds on test accuracy, Holm-corrected over the {tests} "
                  f"comparisons of this study, alpha = {ALPHA}; CIs: 95% t intervals (unadjusted; "
                  f"clipped to [0, 1] for accuracy and F1).")
     return " ".join(lines)
+
+
+def _controls_sentence(summary: pd.DataFrame) -> str:
+    """`Control: `x`.` or, with a control per group, each control and the variants it serves."""
+    served: dict[str, list[str]] = {}
+    for variant, control in zip(summary["variant"], summary["control"], strict=True):
+        users = served.setdefault(str(control), [])
+        if variant != control:
+            users.append(str(variant))
+    if len(served) == 1:
+        return f"Control: `{next(iter(served))}`."
+    return "Controls per group: " + "; ".join(
+        f"`{c}` for {', '.join(f'`{v}`' for v in users) or 'itself'}"
+        for c, users in served.items()) + "."
 
 
 def per_class_markdown(rows: Sequence[RunRow]) -> str:
@@ -124,6 +139,13 @@ def _unique(values: Sequence[Any]) -> str:
     return ", ".join(seen) if seen else "unknown"
 
 
+def _sessions(rows: Sequence[RunRow], sessions: Sequence[str]) -> str:
+    """Which sessions the report covers, each with its row count (a session is one pytest
+    invocation with all its workers, or every invocation that named it)."""
+    counts = Counter(r.session_id for r in rows)
+    return f"{len(sessions)}: " + ", ".join(f"{s} ({counts[s]} rows)" for s in sessions)
+
+
 def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
                     command: str) -> str:
     """Where and how the rows were measured, and the command that made this report."""
@@ -138,7 +160,7 @@ def header_markdown(rows: Sequence[RunRow], sessions: Sequence[str],
         ("CUDA", _unique([e.get("cuda") or "none" for e in envs])),
         ("python", _unique([e.get("python") for e in envs])),
         ("git", _unique(shas)),
-        ("session", ", ".join(sessions)),
+        ("sessions", _sessions(rows, sessions)),
         ("rows", f"{len(rows)} (from {min(r.created_at for r in rows):%Y-%m-%d %H:%M} "
                  f"to {max(r.created_at for r in rows):%Y-%m-%d %H:%M} UTC)"),
         ("command", f"`{command}`"),

@@ -60,7 +60,7 @@ def study_figures(study: str, rows: Sequence[RunRow], summary: pd.DataFrame,
         variants, list(summary["acc_mean"]), list(summary["acc_low"]), list(summary["acc_high"]),
         [[as_float(r.metrics.get("accuracy")) for r in by_variant[v]] for v in variants],
         draw.path("accuracy"), title=f"{study}: test accuracy per variant",
-        control=str(summary.loc[summary["is_control"], "variant"].iloc[0]),
+        controls={str(v) for v in summary.loc[summary["is_control"], "variant"]},
         best=next((str(v) for v in summary.loc[summary["best"], "variant"]), None))
     draw.add(path, f"{study}: test accuracy per variant, mean with 95% CI over seeds "
                    f"(dots: single seeds; grey: control, dark: best).")

@@ -1,10 +1,12 @@
 """The numbers behind a report: rows -> one line per cell and seed -> per-variant summary.
 
-The control of a study is the variant its module declares as `CONTROL` (the `run` fixture
-stores it in each row's `control` column; RunRow.from_stored reads older rows' `_control`
-param); without one, the variant of the study's
-first row. Each variant is compared with the control on test accuracy by a paired t-test over
-the seeds both ran, Holm-corrected over the study's comparisons.
+Each variant's control is the one its module's `CONTROL` gives it (one per group of variants
+is allowed, ablab.controls; the `run` fixture stores it in each row's `control` column;
+RunRow.from_stored reads older rows' `_control` param). A stored control that names no variant
+of these rows (older rows, a `-k` that deselected it) falls back to the study's one declared
+control that does, else to the variant of the study's first row. Each variant is compared with
+its control on test accuracy by a paired t-test over the seeds both ran, Holm-corrected over the
+study's comparisons.
 """
 
 from __future__ import annotations
@@ -60,9 +62,22 @@ def rows_frame(rows: Sequence[RunRow]) -> pd.DataFrame:
 
 
 def control_variant(study: pd.DataFrame) -> str:
-    """The declared CONTROL when it names a variant of these rows, else the first row's."""
-    declared = [c for c in study["control"].dropna() if c in set(study["variant"])]
+    """The study's fallback control: a stored control that names a variant of these rows (the
+    newest), else the first row's variant."""
+    declared = [c for c in study.sort_values("id")["control"].dropna()
+                if c in set(study["variant"])]
     return str(declared[-1]) if declared else str(study.sort_values("id")["variant"].iloc[0])
+
+
+def controls(study: pd.DataFrame) -> dict[str, str]:
+    """variant -> the variant it is compared with: its own newest stored control when that is
+    a variant of these rows, else the study's fallback (control_variant)."""
+    fallback, known = control_variant(study), set(study["variant"])
+    chosen: dict[str, str] = {}
+    for variant, rows in study.sort_values("id").groupby("variant", sort=False):
+        stored = [c for c in rows["control"].dropna() if c in known]
+        chosen[str(variant)] = str(stored[-1]) if stored else fallback
+    return chosen
 
 
 def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float, int]:
@@ -103,7 +118,7 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
     if metric not in RANKED_BY:
         raise ValueError(f"metric={metric!r} is not allowed; a study summary ranks by one of "
                          f"{', '.join(RANKED_BY)}")
-    control = control_variant(study)
+    control_of = controls(study)
     groups = dict(list(study.groupby("variant", sort=False)))
     lines: list[dict[str, Any]] = []
     comparisons: list[Comparison | None] = []
@@ -111,10 +126,12 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
         acc, f1 = _bounded(list(group["accuracy"])), _bounded(list(group["f1_macro"]))
         loss = over_seeds(list(group["loss"]))
         epochs, reached = _to_target(group, "epochs_to_target")
+        control = control_of[str(variant)]
         comparison = (None if variant == control else
                       _paired(groups[control], group, str(variant), control, metric))
         lines.append({
-            "variant": variant, "n": len(group), "is_control": variant == control,
+            "variant": variant, "n": len(group), "control": control,
+            "is_control": variant in control_of.values(),
             "acc_mean": acc[0], "acc_std": acc[1], "acc_low": acc[2], "acc_high": acc[3],
             "f1_mean": f1[0], "f1_std": f1[1], "f1_low": f1[2], "f1_high": f1[3],
             "loss_mean": loss.mean, "loss_std": loss.sd,

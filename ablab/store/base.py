@@ -120,6 +120,10 @@ class RunStore(ABC):
         """Session ids, oldest first."""
 
     @abstractmethod
+    def session_starts(self) -> dict[str, datetime]:
+        """Session id -> when it started: the time of its first stored row (UTC)."""
+
+    @abstractmethod
     def register(self, manifest: SessionManifest) -> SessionManifest:
         """Store `manifest` unless its session has one; return the stored one (first wins,
         also when several processes register at the same moment)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,12 @@ class SqlStore(RunStore):
                  .order_by(sa.func.min(runs.c.id)))
         return [row["session_id"] for row in self._select(query)]
 
+    def session_starts(self) -> dict[str, datetime]:
+        query = (sa.select(runs.c.session_id, sa.func.min(runs.c.created_at).label("start"))
+                 .group_by(runs.c.session_id))
+        # SQLite hands back naive datetimes; every row was written in UTC.
+        return {row["session_id"]: _utc(row["start"]) for row in self._select(query)}
+
     def register(self, manifest: SessionManifest) -> SessionManifest:
         self._ensure_table()
         try:
@@ -234,3 +241,7 @@ class SqlStore(RunStore):
 def open_store(url: str | None = None) -> SqlStore:
     """The store at `url` (or `ABLAB_DB`, or the default SQLite file)."""
     return SqlStore(resolve_url(url))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -90,6 +90,7 @@ def cell_record(cell: CellInfo, result: RunResult) -> dict[str, object]:
         "status": result.status, "reused": result.reused,
         "training": result.metrics.get("training", {}).get("mode"),
         "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
+        "at_chance": result.metrics.get("at_chance"),
         "train_seconds": result.timings.get("train_seconds", 0.0),
         "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
     }

@@ -32,6 +32,9 @@ def mean_std(values: Sequence[float | None]) -> str:
 def _status(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["status"] for c in cells)
     text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    at_chance = sum(bool(c.get("at_chance")) for c in cells)  # beside the status, not one
+    if at_chance:
+        text += f"; {at_chance} at chance"
     shared = sum(c.get("training") == "shared" for c in cells)  # trained for another study
     reused = sum(c["reused"] for c in cells) - shared
     notes = [f"{n} {what}" for n, what in ((reused, "reused"), (shared, "shared")) if n]

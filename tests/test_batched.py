@@ -73,6 +73,8 @@ def test_batched_matches_sequential_seed_by_seed(base: Experiment) -> None:
     assert largest_gap(sequential, batched) <= TOLERANCE
     assert [r.status for r in batched] == [r.status for r in sequential]
     assert [r.accuracy for r in batched] == [r.accuracy for r in sequential]
+    flags = [(r.metrics["chance"], r.metrics["at_chance"]) for r in sequential]
+    assert [(r.metrics["chance"], r.metrics["at_chance"]) for r in batched] == flags
     # The seeds differ from one another: the stack did not train one model K times.
     assert len({r.history[-1].train_loss for r in batched}) == 3
 

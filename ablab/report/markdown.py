@@ -48,6 +48,16 @@ def _target(line: pd.Series, column: str, digits: int) -> str:
     return text if line["reached"] == line["n"] else f"{text} ({line['reached']}/{line['n']})"
 
 
+def _overfit(line: pd.Series) -> str:
+    """`12.5 (2/3)`: mean epoch of the validation-loss turn over the seeds that turned; `n/a`
+    for rows stored before the metric existed."""
+    turned, n = int(line["overfit_turned"]), int(line["n"])
+    if not line["overfit_recorded"]:
+        return "n/a"
+    mean = f"{line['overfit_epoch']:.1f}" if turned else "none"
+    return f"{mean} ({turned}/{n})"
+
+
 def _name(line: pd.Series) -> str:
     name = f"**{line['variant']}** (best)" if line["best"] else str(line["variant"])
     return f"{name} (control)" if line["is_control"] else name
@@ -57,7 +67,8 @@ def summary_markdown(summary: pd.DataFrame) -> str:
     """The study's table in GitHub Markdown."""
     headers = ["variant", "test accuracy", "95% CI", "macro F1", "95% CI", "test loss", "n",
                "Δ accuracy vs control [95% CI]", "p (Holm)", "verdict", "epochs to target",
-               "s to target", "samples/s", "ok / diverged / collapsed"]
+               "s to target", "samples/s", "overfit epoch (seeds turned)",
+               "ok / diverged / collapsed; at chance"]
     table = [[
         _name(line), _spread(line["acc_mean"], line["acc_std"]),
         _interval(line["acc_low"], line["acc_high"]),
@@ -68,7 +79,8 @@ def summary_markdown(summary: pd.DataFrame) -> str:
         "—" if not math.isfinite(line["p_holm"]) else f"{line['p_holm']:.3g}",
         line["verdict"], _target(line, "epochs_to_target", 1),
         _target(line, "seconds_to_target", 2), f"{line['samples_per_second']:,.0f}",
-        " / ".join(str(line[s]) for s in STATUSES),
+        _overfit(line),
+        " / ".join(str(line[s]) for s in STATUSES) + f"; {line['at_chance']}",
     ] for _, line in summary.iterrows()]
     return tabulate(table, headers, tablefmt="github", disable_numparse=True)
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ablab.spec import STATUSES
+from ablab.stats.chance import at_or_below_chance
 from ablab.stats.claims import Comparison, holm, paired_comparison
 from ablab.stats.direction import direction
 from ablab.stats.spread import over_seeds
@@ -26,7 +27,8 @@ from ablab.store.base import RunRow
 
 FRAME_COLUMNS = ["id", "session_id", "study", "variant", "seed", "status", "accuracy",
                  "f1_macro", "loss", "epochs_to_target", "seconds_to_target", "target_accuracy",
-                 "samples_per_second", "train_seconds", "epochs_run", "control"]
+                 "samples_per_second", "train_seconds", "epochs_run", "control", "at_chance",
+                 "overfit_epoch", "overfit_recorded"]
 
 
 RANKED_BY = {"accuracy": "acc_mean", "f1_macro": "f1_mean", "loss": "loss_mean"}
@@ -55,10 +57,25 @@ def rows_frame(rows: Sequence[RunRow]) -> pd.DataFrame:
             "train_seconds": as_float(timings.get("train_seconds")),
             "epochs_run": as_float(timings.get("epochs_run")),
             "control": row.control,
+            "at_chance": stored_at_chance(metrics),
+            "overfit_epoch": as_float(metrics.get("overfit_epoch")),
+            "overfit_recorded": "overfit_epoch" in metrics,  # NaN is stored as null
         })
     frame = pd.DataFrame.from_records(records, columns=FRAME_COLUMNS).sort_values("id")
     frame = frame.drop_duplicates(["study", "variant", "seed"], keep="last")
     return frame.reset_index(drop=True)
+
+
+def stored_at_chance(metrics: dict[str, Any]) -> bool:
+    """A row's at-chance flag; rows stored before the flag existed get it from their accuracy
+    and per-class supports (the same rule, ablab.stats.chance)."""
+    if "at_chance" in metrics:
+        return bool(metrics["at_chance"])
+    support = [int(c["support"]) for c in (metrics.get("per_class") or {}).values()]
+    accuracy = as_float(metrics.get("accuracy"))
+    if not support or not math.isfinite(accuracy):
+        return False
+    return at_or_below_chance(round(accuracy * sum(support)), support)
 
 
 def control_variant(study: pd.DataFrame) -> str:
@@ -109,11 +126,21 @@ def _to_target(group: pd.DataFrame, column: str) -> tuple[float, int]:
     return (float(reached.mean()) if len(reached) else math.nan), len(reached)
 
 
+def _overfit(group: pd.DataFrame) -> dict[str, Any]:
+    """Mean overfitting epoch over the seeds whose validation loss turned up, and how many."""
+    turned = group["overfit_epoch"].dropna()
+    return {"overfit_epoch": float(turned.mean()) if len(turned) else math.nan,
+            "overfit_turned": len(turned),
+            "overfit_recorded": int(group["overfit_recorded"].sum())}
+
+
 def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
     """One line per variant (first-seen order): accuracy, macro F1 and test loss over seeds,
     the paired difference to the control (Holm-corrected p, verdict), time to target,
-    throughput and status counts; `best` marks the best mean of `metric` in its direction
-    (highest accuracy, lowest loss) and `runner_up` holds the best line's
+    throughput, status counts, how many seeds were at or below chance, and the mean epoch of
+    the overfitting turn over the seeds whose validation loss turned (`overfit_turned` of
+    them; the others still fell at their last epoch); `best` marks the best mean of `metric`
+    in its direction (highest accuracy, lowest loss) and `runner_up` holds the best line's
     paired comparison with the second best (None elsewhere or with < 2 paired seeds)."""
     if metric not in RANKED_BY:
         raise ValueError(f"metric={metric!r} is not allowed; a study summary ranks by one of "
@@ -144,6 +171,8 @@ def study_summary(study: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
             "seconds_to_target": _to_target(group, "seconds_to_target")[0],
             "samples_per_second": float(group["samples_per_second"].mean()),
             **{status: int((group["status"] == status).sum()) for status in STATUSES},
+            "at_chance": int(group["at_chance"].sum()),
+            **_overfit(group),
         })
         comparisons.append(comparison)
     _add_verdicts(lines, comparisons)

@@ -1,4 +1,5 @@
-"""Test metrics from predicted probabilities (scikit-learn), collapse flag, time-to-accuracy."""
+"""Test metrics from predicted probabilities (scikit-learn), the collapse and at-chance flags,
+time-to-accuracy."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sklearn.metrics import (
 )
 
 from ablab.spec import EpochRecord
+from ablab.stats.chance import at_or_below_chance, majority_share
 
 # A model whose most frequent prediction covers this share of the test split has collapsed
 # onto one class (the sequence study's models predicted the majority class for everything).
@@ -36,7 +38,8 @@ def classification_metrics(
     y_true: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
 ) -> dict[str, Any]:
     """Accuracy, macro and weighted precision / recall / F1, per-class report, confusion matrix,
-    ROC AUC (binary, or one-vs-rest macro) and the collapse flag."""
+    ROC AUC (binary, or one-vs-rest macro), the collapse flag, the chance level (majority-class
+    share of the test split) and the at-chance flag (ablab.stats.chance)."""
     labels = list(range(len(classes)))
     finite = bool(np.isfinite(probs).all())
     y_pred = probs.argmax(axis=1) if finite else np.zeros_like(y_true)
@@ -67,7 +70,15 @@ def classification_metrics(
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         "roc_auc": roc_auc(y_true, probs, len(classes)) if finite else math.nan,
         "collapsed": is_collapsed(y_true, y_pred, len(classes)),
+        **chance_metrics(y_true, y_pred, len(classes)),
     }
+
+
+def chance_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> dict[str, Any]:
+    """metrics["chance"] and metrics["at_chance"]: test accuracy not above the majority guess."""
+    counts = np.bincount(y_true, minlength=num_classes).tolist()
+    correct = int(np.sum(y_true == y_pred))
+    return {"chance": majority_share(counts), "at_chance": at_or_below_chance(correct, counts)}
 
 
 def roc_auc(y_true: np.ndarray, probs: np.ndarray, num_classes: int) -> float:

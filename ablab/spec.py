@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 PROFILES = ("smoke", "full")
 AMPS = ("none", "bf16")  # bf16 autocast needs no loss scaling, unlike fp16
 STATUSES = ("ok", "diverged", "collapsed")
+MONITORS = ("val_loss", "val_accuracy")  # what early stopping may watch
 # Marks the fields that decide a cell's tensors (ablab.data.loading reads these and no others):
 # cells equal on them share one loaded dataset (Experiment.data_identity).
 DATA = {"data": True}
@@ -93,6 +94,11 @@ class Experiment:
     # the *training* labels is flipped to another class with a generator seeded by `seed`.
     label_noise: float = field(default=0.0, metadata={**DATA, **OMIT_AT_DEFAULT})
     patience: int | None = None
+    # What early stopping watches, and whose best epoch's weights it keeps (ablab.train.stopping).
+    monitor: str = field(default="val_loss", metadata=OMIT_AT_DEFAULT)
+    # When given, the cell trains once per learning rate and keeps the one with the best
+    # validation accuracy (ablab.train.lr_choice); `lr` must be one of them.
+    lr_candidates: tuple[float, ...] = field(default=(), metadata=OMIT_AT_DEFAULT)
     target_accuracy: float | None = None
     seed: int = field(default=0, metadata=DATA)  # splits, shuffling and init
     device: str = field(default="auto", metadata=SETTING)
@@ -107,6 +113,8 @@ class Experiment:
         from ablab.registry import DATASETS, MODELS
 
         check_fields(self)  # types first: `lr="0.01"` is a field error, not a TypeError below
+        # A stored experiment comes back from JSON with a list: the identity needs the tuple.
+        object.__setattr__(self, "lr_candidates", tuple(self.lr_candidates))
         _one_channel("model_kwargs", self.model_kwargs, "dropout")
         _one_channel("dataset_kwargs", self.dataset_kwargs, "window")
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
@@ -134,6 +142,12 @@ class Experiment:
                self.val_fraction + self.test_fraction, "< 1")
         _check("patience", self.patience is None or self.patience > 0, self.patience,
                "None or an integer > 0")
+        _choice("monitor", self.monitor, MONITORS)
+        _check("lr_candidates", all(c > 0 for c in self.lr_candidates)
+               and len(set(self.lr_candidates)) == len(self.lr_candidates), self.lr_candidates,
+               "() (off) or distinct learning rates > 0")
+        _check("lr", not self.lr_candidates or self.lr in self.lr_candidates, self.lr,
+               f"one of lr_candidates {self.lr_candidates} when they are given")
         _check("target_accuracy", self.target_accuracy is None or 0 < self.target_accuracy <= 1,
                self.target_accuracy, "None or in (0, 1]")
         _check("seed", self.seed >= 0, self.seed, "an integer >= 0")

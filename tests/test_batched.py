@@ -65,7 +65,9 @@ def most_flips(sequential: list[RunResult], batched: list[RunResult], samples: i
     Experiment(model="mlp", optimizer="momentum", lr=0.05, penalty="l2",
                penalty_kwargs={"weight": 1e-3}, epochs=25, patience=1),
     Experiment(model="cnn", model_kwargs={"channels": (8, 8), "linear": (32,)}, epochs=2),
-], ids=["mlp", "mlp-momentum-l2-patience", "cnn"])
+    # Early stopping on validation accuracy (S5's rule), the same in both loops.
+    Experiment(model="mlp", lr=0.05, epochs=12, patience=1, monitor="val_accuracy"),
+], ids=["mlp", "mlp-momentum-l2-patience", "cnn", "mlp-patience-on-accuracy"])
 def test_batched_matches_sequential_seed_by_seed(base: Experiment) -> None:
     sequential, batched = both_ways(base, 3)
     assert all(r.metrics["training"]["mode"] == "batched" for r in batched)

@@ -32,6 +32,7 @@ from ablab.train.loop import (
 )
 from ablab.train.precision import autocast, check_device_options, tf32_matmuls
 from ablab.train.stacked import StackedNet, Unstackable, stack
+from ablab.train.stopping import improved, score
 
 # Optimisers whose update of each element reads only that element's gradient and state.
 ELEMENTWISE_OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -49,6 +50,8 @@ def batch_obstacle(exps: list[Experiment], datas: list[TensorData]) -> str | Non
         return "one seed to train"
     if any(e.cell_key("") != first.cell_key("") for e in exps):
         return "the experiments differ in more than the seed"
+    if first.lr_candidates:
+        return "the learning rate is chosen among candidates, each trained in turn"
     if first.optimizer not in ELEMENTWISE_OPTIMIZERS:
         return f"optimizer {first.optimizer!r} is not elementwise"
     if first.channels_last:
@@ -130,6 +133,7 @@ class _Seed:
     """One seed's course through the stacked run: what `train` tracks for one model."""
 
     patience: int | None
+    monitor: str  # what early stopping watches (ablab.train.stopping)
     loss_limit: float  # `train`'s divergence limit: a multiple of the chance loss
     status: str = "ok"
     history: list[EpochRecord] = field(default_factory=list)
@@ -138,7 +142,7 @@ class _Seed:
     samples_seen: int = 0
     stopped_early: bool = False
     done: bool = False
-    best_loss: float = math.inf
+    best_score: float = -math.inf
     best_state: list[torch.Tensor] | None = None
     final_state: list[torch.Tensor] | None = None
     stale: int = 0
@@ -150,9 +154,9 @@ class _Seed:
             self.status = "diverged"
             self._finish(net, k)
         elif self.patience is not None:
-            if record.val_loss < self.best_loss:
-                self.best_loss, self.best_state, self.stale = record.val_loss, \
-                    net.seed_state(k), 0
+            if improved(record, self.best_score, self.monitor):
+                self.best_score, self.stale = score(record, self.monitor), 0
+                self.best_state = net.seed_state(k)
             else:
                 self.stale += 1
                 if self.stale >= self.patience:
@@ -176,7 +180,7 @@ def _train_net(net: StackedNet, exps: list[Experiment], datas: list[TensorData],
     x_val, y_val = torch.stack([d.x_val for d in datas]), torch.stack([d.y_val for d in datas])
     n = y.shape[1]
     steps = n // exp.batch_size + (n % exp.batch_size > 1)  # as `train`: no batch of one
-    seeds = [_Seed(exp.patience, limit) for _ in exps]
+    seeds = [_Seed(exp.patience, exp.monitor, limit) for _ in exps]
     for epoch in range(1, exp.epochs + 1):
         if all(s.done for s in seeds):
             break

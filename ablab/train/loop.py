@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from tqdm import tqdm
 
 from ablab.data.tensors import TensorData
 from ablab.spec import EpochRecord, Experiment, RunResult
+from ablab.train import lr_choice
 from ablab.train.build import build_model, loss_fn
 from ablab.train.guards import DIVERGENCE_FACTOR, chance_loss, check_outputs, diverged
 from ablab.train.metrics import (
@@ -37,6 +39,7 @@ from ablab.train.precision import (
     to_layout,
 )
 from ablab.train.stepper import Stepper, check_fitter
+from ablab.train.stopping import improved, score
 
 EVAL_BATCH = 2048  # evaluation chunk: large enough to be fast, small enough for any GPU
 
@@ -76,6 +79,7 @@ class TrainOutcome:
     samples_seen: int
     stopped_early: bool
     pretrain: dict[str, Any] | None = None
+    lr_choice: dict[str, Any] | None = None  # see ablab.train.lr_choice
 
 
 def _precision(exp: Experiment, device: torch.device) -> contextlib.AbstractContextManager[None]:
@@ -110,9 +114,19 @@ def train(
     progress: bool = False,
 ) -> TrainOutcome:
     """Train `exp` on `data` (already on its device). A non-finite loss, or one far above
-    chance (ablab.train.guards), ends with `diverged`."""
+    chance (ablab.train.guards), ends with `diverged`. With `lr_candidates`, each candidate
+    trains in turn and the best on validation is kept (ablab.train.lr_choice)."""
     with _precision(exp, data.x_train.device):
-        return _train(exp, data, on_epoch, after_epoch, progress)
+        if not exp.lr_candidates:
+            return _train(exp, data, on_epoch, after_epoch, progress)
+        outcomes = lr_choice.train_each(
+            exp, lambda e: _train(e, data, on_epoch, after_epoch, progress))
+    best, record = lr_choice.choose(exp, outcomes)
+    return dataclasses.replace(  # the cell's cost: every candidate's training
+        outcomes[best], lr_choice=record,
+        train_seconds=sum(o.train_seconds for o in outcomes),
+        eval_seconds=sum(o.eval_seconds for o in outcomes),
+        samples_seen=sum(o.samples_seen for o in outcomes))
 
 
 def _train(
@@ -141,7 +155,7 @@ def _train(
         pretrained = model.pretrain(data.x_train, exp)
         train_seconds = time.perf_counter() - start
     samples_seen = 0
-    best_loss, best_state, stale = math.inf, None, 0
+    best_score, best_state, stale = -math.inf, None, 0
     status, stopped_early = "ok", False
     for epoch in tqdm(range(1, exp.epochs + 1), desc=exp.model, disable=not progress):
         start = time.perf_counter()
@@ -174,8 +188,9 @@ def _train(
             status = "diverged"
             break
         if exp.patience is not None:
-            if val_loss < best_loss:
-                best_loss, best_state, stale = val_loss, copy.deepcopy(model.state_dict()), 0
+            if improved(record, best_score, exp.monitor):
+                best_score, stale = score(record, exp.monitor), 0
+                best_state = copy.deepcopy(model.state_dict())
             else:
                 stale += 1
                 if stale >= exp.patience:
@@ -259,6 +274,8 @@ def result_of(exp: Experiment, data: TensorData, outcome: TrainOutcome) -> RunRe
     metrics["overfit_epoch"] = overfit_epoch(outcome.history)
     if outcome.pretrain is not None:
         metrics["pretrain"] = outcome.pretrain
+    if outcome.lr_choice is not None:
+        metrics["lr_choice"] = outcome.lr_choice
     timings = {
         "train_seconds": outcome.train_seconds,
         "eval_seconds": outcome.eval_seconds + time.perf_counter() - start,

@@ -11,7 +11,7 @@ from ablab.checks import check_at_chance, check_finite, check_learned
 from ablab.claim_fixtures import ClaimFixture, TrendFixture
 from ablab.data import augment, embedded  # noqa: F401  (importing them registers the built-ins)
 from ablab.data.loading import load_data
-from ablab.fixtures import RunFixture
+from ablab.fixtures import EnsembleFixture, RunFixture
 from ablab.registry import (
     register_augmentation,
     register_dataset,
@@ -36,6 +36,7 @@ from ablab.train.loop import run_experiment
 
 __all__ = [
     "ClaimFixture",
+    "EnsembleFixture",
     "Experiment",
     "RunFixture",
     "RunResult",

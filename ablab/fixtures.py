@@ -4,7 +4,7 @@ fixtures (`claim`, `finding`, `claim_trend`) are in ablab.claim_fixtures."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 import pytest
@@ -12,11 +12,12 @@ import pytest
 from ablab.cells import study_name
 from ablab.controls import control_of
 from ablab.data.sources import CorruptData, DataUnavailable
+from ablab.ensemble import run_ensemble
 from ablab.progress import LiveLine
 from ablab.seedplan import later_seeds
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
-from ablab.stash import CELL_PROPERTY, SESSION_KEY, as_property
+from ablab.stash import CELL_PROPERTY, RECORDS_KEY, SESSION_KEY, as_property
 from ablab.variant import SEED, variant_name
 
 
@@ -24,6 +25,12 @@ class RunFixture(Protocol):
     """`run(experiment, artifacts=()) -> RunResult` (artifacts: see ablab.train.artifacts)."""
 
     def __call__(self, exp: Experiment, *, artifacts: Collection[str] = ()) -> RunResult: ...
+
+
+class EnsembleFixture(Protocol):
+    """`ensemble(variant, members) -> RunResult` (see the `ensemble` fixture)."""
+
+    def __call__(self, variant: str, members: Mapping[str, Experiment]) -> RunResult: ...
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +87,37 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
         return result
 
     return run_cell
+
+
+@pytest.fixture
+def ensemble(request: pytest.FixtureRequest, ablab_session: Session) -> EnsembleFixture:
+    """`ensemble(variant, {member variant: Experiment}) -> RunResult`: the soft vote of the
+    members on the seed axis's seed, recorded as `variant`'s row (ablab.ensemble). Members
+    that `-k`/`-m` deselected are left out (the vote is over the cells this session runs);
+    with fewer than two left, or a member's data unavailable, the test skips."""
+    base = _cell(request)
+    callspec = getattr(request.node, "callspec", None)
+    seed = callspec.params.get("seed") if callspec else None
+    deselected = request.config.stash[RECORDS_KEY].collected.deselected
+
+    def vote(variant: str, members: Mapping[str, Experiment]) -> RunResult:
+        if isinstance(seed, int):
+            members = {n: dataclasses.replace(e, seed=seed) for n, e in members.items()}
+        kept = {n: e for n, e in members.items()
+                if (base.study, n, e.seed) not in deselected}
+        if len(kept) < 2:
+            pytest.skip(f"{variant}: a soft vote needs >= 2 member cells in this session; "
+                        f"selected: {', '.join(kept) or 'none'} of {', '.join(members)}")
+        cell = dataclasses.replace(base, variant=variant)
+        try:
+            result = run_ensemble(ablab_session, kept, cell)
+        except DataUnavailable as error:
+            pytest.skip(f"data unavailable: {error}")
+        request.node.user_properties.append((CELL_PROPERTY,
+                                             as_property(cell_record(cell, result))))
+        return result
+
+    return vote
 
 
 def cell_record(cell: CellInfo, result: RunResult) -> dict[str, object]:

@@ -11,6 +11,7 @@ from _pytest.fixtures import FixtureFunctionDefinition  # pytest >= 8.4 names no
 
 from ablab import claim_fixtures
 from ablab.cells import cell_of
+from ablab.scale.variants import variant_scope
 from ablab.store import RunRow, RunStore, SessionManifest
 
 # Every fixture ablab.claim_fixtures defines (claim, finding, their trends): a test using one
@@ -26,9 +27,11 @@ def is_claim(item: pytest.Item) -> bool:
 
 
 def unit_of(item: pytest.Item) -> str:
-    """`study/variant` for a cell (its seeds stay together), else the test's node id."""
+    """`study/variant` for a cell (its seeds stay together), else the test's node id without
+    its seed (a seed-parametrised test that is no cell, such as S5's ensemble, keeps its seeds
+    together too, as xdist's variant scheduling does)."""
     cell = cell_of(item)
-    return item.nodeid if cell is None else f"{cell[0]}/{cell[1]}"
+    return variant_scope(item.nodeid) if cell is None else f"{cell[0]}/{cell[1]}"
 
 
 def units(items: Iterable[pytest.Item]) -> dict[str, list[str]]:

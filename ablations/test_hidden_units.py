@@ -28,6 +28,11 @@ def base(profile: str) -> dict[str, Experiment]:
 CELLS = [("width", (units,)) for units in (5, 20, 50, 100, 200)] + [
     ("depth", (128, 64)), ("depth", (128, 64, 32))]
 LEARN_MARGIN = {"smoke": 0.4, "full": 0.5}  # above the majority-class rate (about 0.1)
+# Five ReLU units under plain SGD can lose some to dead units: over seeds 0..9 of the smoke
+# profile width-5 reached 0.456-0.93 (mean 0.77, sd 0.12; 0.456 at seed 7, failing 0.4 above
+# chance). Its sanity check asks for three times chance; the other cells' 10-seed minimum is
+# 0.885 (width-20). The full profile's figure is unmeasured (100 epochs on 60,000 images).
+NARROW_MARGIN = {"smoke": 0.2, "full": 0.5}
 
 
 def cell_id(axis: str, hidden: tuple[int, ...]) -> str:
@@ -40,7 +45,8 @@ def test_hidden_units(
 ) -> None:
     exp = base(profile)[axis]
     exp = dataclasses.replace(exp, model_kwargs={"hidden": hidden, "activation": "relu"})
-    check_learned(run(exp), LEARN_MARGIN[profile])
+    margins = NARROW_MARGIN if hidden == (5,) else LEARN_MARGIN
+    check_learned(run(exp), margins[profile])
 
 
 def test_wide_layers_overfit(finding: ClaimFixture) -> None:

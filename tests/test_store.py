@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ablab.store import ClaimRow, RunRow, SessionManifest, SqlStore, StoreError, open_store
+from ablab.store import ClaimRow, RunRow, SessionManifest, SqlStore, StoreError, open_store, sql
 from ablab.store.sql import runs
 from tests.conftest import REPO, postgres_url
 
@@ -118,6 +118,30 @@ def test_an_older_table_gains_new_nullable_columns(tmp_path: Path, session: str)
         assert old.rows() == []  # reading an older table neither fails nor alters it
         old.append(make_row(session, 1, trial=3, control="v0"))
         assert [(r.trial, r.control) for r in old.rows(session=session)] == [(3, "v0")]
+
+
+def test_a_table_another_process_creates_meanwhile_is_not_an_error(
+    tmp_path: Path, session: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race two xdist workers ran into on a fresh database: our CREATE of `runs` fails
+    because another process made it after our check, and that process has not made the
+    other tables yet when we look again. The store retries instead of failing the cell."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    real = sql.metadata.create_all
+    calls: list[int] = []
+
+    def raced(engine: sa.Engine, checkfirst: bool = True) -> None:
+        calls.append(1)
+        if len(calls) == 1:  # the other process wins the first table, then we try it too
+            runs.create(engine)
+            runs.create(engine)
+        real(engine, checkfirst=checkfirst)
+
+    monkeypatch.setattr(sql.metadata, "create_all", raced)
+    with open_store(url) as fresh:
+        fresh.append(make_row(session, 1))
+        assert len(fresh.rows(session=session)) == 1
+    assert len(calls) == 2
 
 
 def test_several_processes_append_at_once_without_loss_or_doubles(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from ablab.store.claim_rows import ClaimRow, claims_table
 from ablab.store.jsonsafe import dumps, finite
 
 DEFAULT_URL = "sqlite:///results/ablab.db"
+CREATE_TRIES = 5  # tables created by several processes at once: see SqlStore._create_tables
 SQLITE_BUSY_MS = 60_000  # several pytest-xdist workers append at once; wait rather than fail
 
 metadata = sa.MetaData()
@@ -112,14 +114,25 @@ class SqlStore(RunStore):
             return
         if self._sqlite_path not in (None, "", ":memory:"):
             Path(str(self._sqlite_path)).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            metadata.create_all(self.engine, checkfirst=True)
-        except DBAPIError:
-            # Another process created it between our check and our CREATE.
-            if not all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
-                raise
+        self._create_tables()
         self._add_missing_columns()
         self._ready = True
+
+    def _create_tables(self) -> None:
+        """Create the tables that are missing. Another process (an xdist worker, a shard) may
+        create one between our check and our CREATE, and may still be creating the next table
+        when we look again, so a failed CREATE is retried: each try skips the tables that
+        exist by then."""
+        for attempt in range(CREATE_TRIES):
+            try:
+                metadata.create_all(self.engine, checkfirst=True)
+                return
+            except DBAPIError:
+                if all(sa.inspect(self.engine).has_table(t) for t in metadata.tables):
+                    return
+                if attempt == CREATE_TRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def _add_missing_columns(self) -> None:
         """A table made by an older ablab gains the nullable columns added since."""
@@ -130,8 +143,14 @@ class SqlStore(RunStore):
                 raise StoreError(f"table runs in {self._safe_url()} lacks required column "
                                  f"{column.name!r}; use a new database")
             kind = column.type.compile(dialect=self.engine.dialect)
-            with self.engine.begin() as connection:
-                connection.execute(sa.text(f'ALTER TABLE runs ADD COLUMN "{column.name}" {kind}'))
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        sa.text(f'ALTER TABLE runs ADD COLUMN "{column.name}" {kind}'))
+            except DBAPIError:  # another process added it first
+                columns = sa.inspect(self.engine).get_columns("runs")
+                if column.name not in {c["name"] for c in columns}:
+                    raise
 
     def append(self, row: RunRow) -> int:
         self._ensure_table()

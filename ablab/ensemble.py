@@ -50,10 +50,9 @@ def soft_vote(probs: Sequence[np.ndarray]) -> np.ndarray:
     return averaged
 
 
-def vote_metrics(labels: np.ndarray, probs: Sequence[np.ndarray],
+def vote_metrics(labels: np.ndarray, averaged: np.ndarray,
                  classes: tuple[str, ...]) -> dict[str, Any]:
-    """A cell's test metrics for the soft vote of `probs`, and its test loss."""
-    averaged = soft_vote(probs)
+    """A cell's test metrics for the averaged probabilities of a soft vote, and its test loss."""
     metrics = classification_metrics(labels, averaged, classes)
     true = averaged[np.arange(len(labels)), labels]
     metrics["loss"] = float(-np.mean(np.log(np.maximum(true, LOG_FLOOR))))
@@ -87,14 +86,16 @@ def run_ensemble(session: Session, members: Mapping[str, Experiment],
     results = {name: _member(session, name, exp, cell) for name, exp in members.items()}
     start = time.perf_counter()
     arrays = {name: load_artifacts(r.metrics["artifacts"]) for name, r in results.items()}
-    first, labels = next(iter(results.values())), next(iter(arrays.values()))["labels"]
+    first, first_arrays = next(iter(results.values())), next(iter(arrays.values()))
+    labels = first_arrays["labels"]
     for name, found in arrays.items():
         if results[name].data_fingerprint != first.data_fingerprint or not np.array_equal(
                 found["labels"], labels):
             raise ValueError(f"ensemble member {name!r} was tested on another split than "
                              f"{next(iter(results))!r}; members must share data and seed")
-    classes = tuple(str(c) for c in next(iter(arrays.values()))["classes"])
-    metrics = vote_metrics(labels, [a["probs"] for a in arrays.values()], classes)
+    classes = tuple(str(c) for c in first_arrays["classes"])
+    averaged = soft_vote([a["probs"] for a in arrays.values()])
+    metrics = vote_metrics(labels, averaged, classes)
     metrics["ensemble"] = {"vote": "soft", "members": list(results),
                            "keys": [r.key for r in results.values()],
                            "accuracy": [r.accuracy for r in results.values()]}
@@ -107,7 +108,7 @@ def run_ensemble(session: Session, members: Mapping[str, Experiment],
     key = _digest([r.key for r in results.values()])
     path = artifacts_root(session.store.url) / session.session_id / f"{key}.npz"
     write_npz(path, {"classes": np.array(classes, dtype=str), "labels": labels,
-                     "probs": soft_vote([a["probs"] for a in arrays.values()])})
+                     "probs": averaged})
     metrics["artifacts"] = {"path": str(path), "names": list(VOTE_ARTIFACTS)}
     result = RunResult(first.experiment, key, status, metrics, [], timings,
                        first.data_fingerprint)

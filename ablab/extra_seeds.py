@@ -15,11 +15,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from ablab.data.sources import CorruptData, DataUnavailable
-from ablab.fixtures import cell_record
+from ablab.fixtures import recorded
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment
-from ablab.stash import CELL_PROPERTY, SESSION_KEY, as_property
+from ablab.stash import SESSION_KEY
 from ablab.stats.cell_values import identity_row, row_profile
 
 
@@ -42,11 +41,4 @@ def train_round(
         exp = dataclasses.replace(Experiment.from_dict(template.experiment), seed=seed)
         cell = CellInfo(study=study, variant=variant, node_id=request.node.nodeid,
                         params=dict(template.params), control=template.control)
-        try:
-            result = session.run(exp, cell)
-        except DataUnavailable as error:
-            pytest.skip(f"data unavailable: {error}")
-        except CorruptData as error:
-            pytest.fail(f"corrupt data: {error}", pytrace=False)
-        request.node.user_properties.append((CELL_PROPERTY,
-                                             as_property(cell_record(cell, result))))
+        recorded(request, cell, lambda: session.run(exp, cell))  # noqa: B023 (called at once)

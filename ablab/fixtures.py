@@ -4,7 +4,7 @@ fixtures (`claim`, `finding`, `claim_trend`) are in ablab.claim_fixtures."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
 import pytest
@@ -74,17 +74,11 @@ def run(request: pytest.FixtureRequest, ablab_session: Session) -> RunFixture:
             # The live line watches epochs only on a terminal: a callback per epoch makes the
             # session train the seeds one by one, so it is not passed when nothing is drawn.
             on_epoch = live.update if live.enabled else None
-            result = ablab_session.run(exp, cell, artifacts=artifacts, on_epoch=on_epoch,
-                                       seeds=later_seeds(request.node))
-        except DataUnavailable as error:  # e.g. the full profile without ABLAB_DATA
-            pytest.skip(f"data unavailable: {error}")
-        except CorruptData as error:  # the file is there but broken: one line, not a traceback
-            pytest.fail(f"corrupt data: {error}", pytrace=False)
+            return recorded(request, cell, lambda: ablab_session.run(
+                exp, cell, artifacts=artifacts, on_epoch=on_epoch,
+                seeds=later_seeds(request.node)))
         finally:
             live.close()
-        request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell,
-                                                                                   result))))
-        return result
 
     return run_cell
 
@@ -109,15 +103,24 @@ def ensemble(request: pytest.FixtureRequest, ablab_session: Session) -> Ensemble
             pytest.skip(f"{variant}: a soft vote needs >= 2 member cells in this session; "
                         f"selected: {', '.join(kept) or 'none'} of {', '.join(members)}")
         cell = dataclasses.replace(base, variant=variant)
-        try:
-            result = run_ensemble(ablab_session, kept, cell)
-        except DataUnavailable as error:
-            pytest.skip(f"data unavailable: {error}")
-        request.node.user_properties.append((CELL_PROPERTY,
-                                             as_property(cell_record(cell, result))))
-        return result
+        return recorded(request, cell, lambda: run_ensemble(ablab_session, kept, cell))
 
     return vote
+
+
+def recorded(request: pytest.FixtureRequest, cell: CellInfo,
+             train: Callable[[], RunResult]) -> RunResult:
+    """`train()`'s result, shown in the terminal summary; missing data skips the test (e.g.
+    the full profile without ABLAB_DATA), broken data fails it in one line. The one way the
+    `run` and `ensemble` fixtures and seeds until decisive (ablab.extra_seeds) train a cell."""
+    try:
+        result = train()
+    except DataUnavailable as error:
+        pytest.skip(f"data unavailable: {error}")
+    except CorruptData as error:  # the file is there but broken: one line, not a traceback
+        pytest.fail(f"corrupt data: {error}", pytrace=False)
+    request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell, result))))
+    return result
 
 
 def cell_record(cell: CellInfo, result: RunResult) -> dict[str, object]:

@@ -129,6 +129,11 @@ def _until_decided(
     seeds: list[int] = session_seeds(request.config)
     if len(seeds) < 2:
         pytest.skip("a claim over seeds needs --ablab-seeds >= 2")
+    # Under variant scheduling, wait once for the seed-axis cells other workers train; later
+    # seeds are trained here, by this claim (train_round).
+    study = study_name(request.module)
+    collected = request.config.stash[RECORDS_KEY].collected
+    settle(request.config, collected, [(study, v, s) for v in variants for s in seeds])
     while True:
         values, picked = _seed_values(request, variants, metric, seeds)
         critical = critical_value(len(seeds), count, ALPHA) if count.sequential else None
@@ -144,20 +149,17 @@ def _until_decided(
 def _seed_values(
     request: pytest.FixtureRequest, variants: Sequence[str], metric: str, seeds: list[int]
 ) -> tuple[list[list[float]], Picked]:
-    """Per variant, the metric on `seeds`, from the store. Under variant scheduling it first
-    waits for the cells other workers are training (ablab.scale.waiting). Missing cells fail
-    the test when they failed in this session or no test produces them, and skip it when
-    deselected or skipped (ablab.cells)."""
+    """Per variant, the metric on `seeds`, from the store. Missing cells fail the test when
+    they failed in this session or no test produces them, and skip it when deselected or
+    skipped (ablab.cells)."""
     session = request.config.stash[SESSION_KEY]
     collected = request.config.stash[RECORDS_KEY].collected
     study = study_name(request.module)
     own = set(session_seeds(request.config))  # further seeds are trained here, by this claim
-    settle(request.config, collected, [(study, v, s) for v in variants for s in seeds if s in own])
     picked = pick_cells(session.store.rows(study=study), variants, seeds,
                         session=session.session_id, metric=metric, profile=session.profile,
                         failed_here=collected.failed_cells(study))
-    further = [f"{v} seed {s}" for v, s in picked.missing
-               if s not in session_seeds(request.config)]
+    further = [f"{v} seed {s}" for v, s in picked.missing if s not in own]
     if further:  # trained by this claim (train_round), yet without a value
         pytest.fail(f"seeds until decisive: {study} {', '.join(further)} left no {metric}",
                     pytrace=False)

@@ -81,8 +81,8 @@ def stored_at_chance(metrics: dict[str, Any]) -> bool:
 def control_variant(study: pd.DataFrame) -> str:
     """The study's fallback control: a stored control that names a variant of these rows (the
     newest), else the first row's variant."""
-    declared = [c for c in study.sort_values("id")["control"].dropna()
-                if c in set(study["variant"])]
+    known = set(study["variant"])
+    declared = [c for c in study.sort_values("id")["control"].dropna() if c in known]
     return str(declared[-1]) if declared else str(study.sort_values("id")["variant"].iloc[0])
 
 

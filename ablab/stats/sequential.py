@@ -159,8 +159,6 @@ def simulate(
         stop = (sign == 0) & (np.abs(t) > critical_value(n, seeds, alpha))
         sign[stop] = np.sign(t[stop]).astype(int)
         used[stop] = n
-    if not seeds.sequential:
-        used[:] = seeds.low
     return sign, used
 
 

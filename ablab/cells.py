@@ -42,9 +42,12 @@ def cell_of(item: pytest.Item) -> Cell | None:
 def control_error(module: Any, items: Iterable[Any]) -> str | None:
     """Why the module's CONTROL does not fit the variants its `run` tests collected (None when
     it does): the collection error of ablab.plugin.pytest_make_collect_report."""
+    declared = getattr(module, "CONTROL", None)
+    if declared is None:  # nothing to check (and most collected modules are not studies)
+        return None
     variants = [cell[1] for cell in map(cell_of, items) if cell is not None]
     try:
-        check_controls(getattr(module, "CONTROL", None), variants)
+        check_controls(declared, variants)
     except ControlError as error:
         return f"{study_name(module)}: {error}"
     return None

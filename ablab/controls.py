@@ -20,8 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-Declared = str | Mapping[str, str] | Callable[[str], str]
-
 
 class ControlError(ValueError):
     """A CONTROL that names no collected variant, or a variant it leaves without a control."""

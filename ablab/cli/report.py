@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ablab.cli.common import add_db_option
 from ablab.report.write import write_report
 from ablab.store import RunStore, open_store
+from ablab.store.base import as_utc
 
 
 def add_parser(subparsers: Any) -> None:
@@ -47,7 +48,7 @@ def parse_since(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"--since {text!r} is not an ISO date or date/time; e.g. 2026-12-05 "
                          "or 2026-12-05T14:30 (UTC unless an offset is given)") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def chosen_sessions(store: RunStore, args: argparse.Namespace) -> list[str]:

@@ -60,6 +60,7 @@ class StateKeeper:
     stopped: set[str] = field(default_factory=set)
     crashed: bool = False
     running: dict[str, str] = field(default_factory=dict)  # as last published
+    written: CellState | None = None  # what the state file holds
 
     def node_down(self, worker: str) -> None:
         """A worker stopped (-x, --maxfail, a crash): what it had not run will not run there.
@@ -72,10 +73,11 @@ class StateKeeper:
         live = {n: w for n, w in running.items() if w not in self.down}
         self.stopped = (self.stopped | {n for n, w in running.items() if w in self.down}) - {
             *live}
-        write_state(self.path, CellState(running=live, stopped=self.stopped,
-                                         failed=set(self.collected.failed),
-                                         skipped=set(self.collected.skipped),
-                                         crashed=self.crashed))
+        state = CellState(running=live, stopped=self.stopped, failed=set(self.collected.failed),
+                          skipped=set(self.collected.skipped), crashed=self.crashed)
+        if state != self.written:  # a completion may publish twice; write what changed only
+            write_state(self.path, state)
+            self.written = state
 
 
 class VariantScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist has no type hints

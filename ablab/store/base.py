@@ -19,6 +19,11 @@ class StoreError(RuntimeError):
     """The database cannot be reached or used; the message says which and why."""
 
 
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` with a time zone: a naive one is UTC (the store's rows are)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
 @dataclass(frozen=True)
 class RunRow:
     """One finished cell, as stored."""

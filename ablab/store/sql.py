@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.exc import (
 )
 
 from ablab.extras import missing_extra
-from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError
+from ablab.store.base import RunRow, RunStore, SessionManifest, StoreError, as_utc
 from ablab.store.check import check_store
 from ablab.store.claim_rows import ClaimRow, claims_table
 from ablab.store.jsonsafe import dumps, finite
@@ -232,7 +232,7 @@ class SqlStore(RunStore):
         query = (sa.select(runs.c.session_id, sa.func.min(runs.c.created_at).label("start"))
                  .group_by(runs.c.session_id))
         # SQLite hands back naive datetimes; every row was written in UTC.
-        return {row["session_id"]: _utc(row["start"]) for row in self._select(query)}
+        return {row["session_id"]: as_utc(row["start"]) for row in self._select(query)}
 
     def register(self, manifest: SessionManifest) -> SessionManifest:
         self._ensure_table()
@@ -261,6 +261,3 @@ def open_store(url: str | None = None) -> SqlStore:
     """The store at `url` (or `ABLAB_DB`, or the default SQLite file)."""
     return SqlStore(resolve_url(url))
 
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

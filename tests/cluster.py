@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 STUDIES = ("ablations/test_init.py", "ablations/test_dropout.py")
 # What a machine's checkout needs to run the studies (the engine comes from PYTHONPATH).
@@ -52,7 +51,7 @@ def machine(root: Path, name: str) -> Path:
 
 def start(folder: Path, db: str, *options: str) -> subprocess.Popen[str]:
     """`pytest` on the two studies in `folder`, two seeds, into `db`; output captured."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    env = {**child_env(), "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     env.pop("ABLAB_SESSION", None)
     command = [sys.executable, "-m", "pytest", *STUDIES, "-p", "no:cacheprovider", "-q",
                "--ablab-seeds", "2", "--ablab-db", db, *options]

@@ -43,3 +43,12 @@ def real_root() -> Path:
 def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One decoded-data cache for the whole test session: each real set decodes once."""
     return tmp_path_factory.mktemp("ablab-cache")
+
+
+def child_env() -> dict[str, str]:
+    """This process's environment for a child process (pytest, python -m ablab), less what
+    marks this process as a pytest-xdist worker: a child pytest that inherits
+    PYTEST_XDIST_WORKER believes it is a worker itself (pytest-benchmark warns, ablab's GPU
+    slots follow the worker's number)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("PYTEST_XDIST_") and k != "PYTEST_CURRENT_TEST"}

@@ -9,7 +9,6 @@ each module its own collection error). `{dir}` in an argument is the case's fold
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import sqlite3
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 # The study every `pytest` case collects: it leaves a file behind if a cell ever starts.
 TINY = '''
@@ -230,7 +229,7 @@ STUDIES: dict[str, tuple[str, str]] = {
 
 
 def _env(folder: Path, extra: dict[str, str]) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1",
+    env = {**child_env(), "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1",
            "ABLAB_CACHE": str(folder / "cache"), "OMP_NUM_THREADS": "1"}
     for name in ("ABLAB_DB", "ABLAB_DATA"):
         env.pop(name, None)

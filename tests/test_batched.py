@@ -59,22 +59,38 @@ def most_flips(sequential: list[RunResult], batched: list[RunResult], samples: i
                for a, b in zip(seq.history, bat.history, strict=True))
 
 
-@pytest.mark.parametrize("base", [
-    Experiment(model="mlp", epochs=4),
+# Adam at lr 0.05 normalises each step's gradient, so a rounding difference in it becomes a
+# full-size step in another direction: the drift grows about tenfold per epoch instead of
+# staying at rounding level (measured on the 2-core CPU, torch 2.14.1, one thread, seeds 0..2:
+# 1.9e-7, 6.0e-6, 2.7e-5, 2.9e-5 after epochs 1-4 of seed 2; the largest gap of any loss
+# 2.2e-4). The tolerance is ten times that; predictions may flip where a loss moved, so
+# accuracies are compared in flipped samples (measured: none).
+ADAM_HIGH_LR_TOLERANCE = 2e-3
+ADAM_HIGH_LR_FLIPS = 2
+
+
+@pytest.mark.parametrize(("base", "tolerance", "flips"), [
+    (Experiment(model="mlp", epochs=4), TOLERANCE, 0),
     # Momentum, an L2 penalty and early stopping: seeds stop at different epochs.
-    Experiment(model="mlp", optimizer="momentum", lr=0.05, penalty="l2",
-               penalty_kwargs={"weight": 1e-3}, epochs=25, patience=1),
-    Experiment(model="cnn", model_kwargs={"channels": (8, 8), "linear": (32,)}, epochs=2),
+    (Experiment(model="mlp", optimizer="momentum", lr=0.05, penalty="l2",
+                penalty_kwargs={"weight": 1e-3}, epochs=25, patience=1), TOLERANCE, 0),
+    (Experiment(model="cnn", model_kwargs={"channels": (8, 8), "linear": (32,)}, epochs=2),
+     TOLERANCE, 0),
     # Early stopping on validation accuracy (S5's rule), the same in both loops.
-    Experiment(model="mlp", lr=0.05, epochs=12, patience=1, monitor="val_accuracy"),
+    (Experiment(model="mlp", lr=0.05, epochs=12, patience=1, monitor="val_accuracy"),
+     ADAM_HIGH_LR_TOLERANCE, ADAM_HIGH_LR_FLIPS),
 ], ids=["mlp", "mlp-momentum-l2-patience", "cnn", "mlp-patience-on-accuracy"])
-def test_batched_matches_sequential_seed_by_seed(base: Experiment) -> None:
+def test_batched_matches_sequential_seed_by_seed(base: Experiment, tolerance: float,
+                                                 flips: int) -> None:
     sequential, batched = both_ways(base, 3)
     assert all(r.metrics["training"]["mode"] == "batched" for r in batched)
     assert [r.key for r in batched] == [r.key for r in sequential]
-    assert largest_gap(sequential, batched) <= TOLERANCE
+    assert largest_gap(sequential, batched, accuracies=False) <= tolerance
     assert [r.status for r in batched] == [r.status for r in sequential]
-    assert [r.accuracy for r in batched] == [r.accuracy for r in sequential]
+    data = load_data(base)
+    assert most_flips(sequential, batched, len(data.y_val)) <= flips
+    for seq, bat in zip(sequential, batched, strict=True):  # test accuracy, in samples
+        assert round(abs(seq.accuracy - bat.accuracy) * len(data.y_test)) <= flips
     flags = [(r.metrics["chance"], r.metrics["at_chance"]) for r in sequential]
     assert [(r.metrics["chance"], r.metrics["at_chance"]) for r in batched] == flags
     # The seeds differ from one another: the stack did not train one model K times.

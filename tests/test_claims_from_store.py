@@ -4,7 +4,6 @@ gives the same verdict. Each evaluation is one row of the `claims` table."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 STUDY = '''
 import dataclasses
@@ -39,7 +38,7 @@ def test_loss_finding(finding):
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """pytest with the ablab plugin in `folder`, its cache on (for --lf)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    env = {**child_env(), "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     env.pop("ABLAB_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--rootdir", str(folder), "--ablab-seeds", "2", *args],

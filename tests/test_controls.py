@@ -3,7 +3,6 @@ comparison of each variant with its own group's control."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from ablab.controls import ControlError, check_controls, control_of, same_group
 from ablab.stats.seeds import rows_frame, study_summary
+from tests.conftest import child_env
 from tests.report_rows import row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def test_init(run: RunFixture, model: str, init: str, seed: int) -> None:
 
 def test_a_misspelt_control_is_a_collection_error(tmp_path: Path) -> None:
     (tmp_path / "test_init.py").write_text(STUDY, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ABLAB_CACHE": str(tmp_path / "cache")}
+    env = {**child_env(), "PYTHONPATH": str(ROOT), "ABLAB_CACHE": str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
          "--ablab-db", f"sqlite:///{tmp_path / 'runs.db'}", "test_init.py"],

@@ -5,7 +5,6 @@ on CUDA and are skipped with the reason on a machine without one."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from ablab.store.base import RunRow
 from ablab.train.devices import gpu_index, resolve_device
 from ablab.train.loop import _train, predict_logits, run_experiment
 from ablab.train.precision import check_device_options
+from tests.conftest import child_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -98,7 +98,7 @@ def test_plugin_refuses_cuda_options_on_cpu(tmp_path: Path) -> None:
          "--ablab-device", "cpu", f"--ablab-db=sqlite:///{tmp_path / 'x.db'}", *options,
          "tests/test_gpu.py"],
         cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**child_env(), "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage-error code
     expected = ("--ablab-amp bf16, --ablab-tf32, --ablab-channels-last: needs a CUDA device; "

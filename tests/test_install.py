@@ -1,14 +1,25 @@
 """ablab as another project uses it: built into a wheel, installed non-editable into a fresh
-virtual environment, then run by pytest and by a plain script in folders outside this repository.
+virtual environment (no system site-packages), then run by pytest and by a plain script in
+folders outside this repository.
 
-The venv sees the system's site-packages (torch and the other dependencies) but its own ablab:
-each test checks that `ablab.__file__` lies inside the venv and runs with PYTHONPATH scrubbed.
+The venv's dependencies are resolved by pip from one of two sources:
+- by default, the environment running these tests (a venv or the base Python alike): its
+  site-packages are the venv's only other path (a `.pth` file), and pip installs the wheel with
+  `--no-index`, so every declared dependency must already be there at a version the wheel
+  accepts, else the install fails. Seconds, no download.
+- with `ABLAB_INSTALL_FROM_INDEX=1`, the package index and the local wheel cache pip is
+  configured with: nothing is shared, every dependency is downloaded or copied into the venv,
+  as a new user's `pip install` does (minutes: torch is several GB). CI runs this once
+  (`.ci/run`), so a dependency the code imports but the wheel does not declare fails there.
+
+Each test checks that `ablab.__file__` lies inside the venv and runs with PYTHONPATH scrubbed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import site
 import sqlite3
 import subprocess
 import sys
@@ -113,16 +124,32 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed non-editable; returns its python."""
+    """A fresh venv with the wheel installed non-editable, its dependencies resolved by pip
+    (see the module docstring for where from); returns its python."""
     folder = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(folder)],
+    from_index = os.environ.get("ABLAB_INSTALL_FROM_INDEX") == "1"
+    # --without-pip: the pip running these tests installs into the venv (`pip --python`), so
+    # the venv holds no setuptools of its own older than the one torch requires.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)],
                    check=True, capture_output=True, timeout=120)
     python = folder / "bin" / "python"
-    # --force-reinstall: the system's own (editable) ablab would otherwise count as installed.
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                    "--force-reinstall", str(wheel)], check=True, capture_output=True,
-                   timeout=300, env=user_env())
+    if not from_index:
+        (purelib(python) / "outer-environment.pth").write_text(
+            "\n".join(site.getsitepackages()) + "\n")
+    offline = [] if from_index else ["--no-index"]
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                           "-q", "--disable-pip-version-check", *offline, str(wheel)],
+                          capture_output=True, text=True, timeout=3600, env=user_env())
+    assert done.returncode == 0, done.stdout + done.stderr
     return python
+
+
+def purelib(python: Path) -> Path:
+    """The site-packages folder of the environment `python` runs."""
+    done = subprocess.run([str(python), "-c", "import sysconfig; "
+                           "print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True, timeout=60)
+    return Path(done.stdout.strip())
 
 
 def user_env() -> dict[str, str]:

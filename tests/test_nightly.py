@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ablab.train.slots import pin_worker, slots
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 MIXED = """\
 GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-aaaa)
@@ -48,7 +48,7 @@ def test_the_nightly_script_refuses_the_full_profile_without_a_gpu(
     stub = tmp_path / "bin" / "nvidia-smi"
     stub.write_text(f"#!/bin/sh\n{listing}\n")
     stub.chmod(0o755)
-    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+    env = {**child_env(), "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
            "PYTHONPATH": str(REPO)}
     done = subprocess.run(["bash", str(REPO / "scripts" / "nightly-gpu.sh"), "--bootstrap"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 STUDY = '''
 import dataclasses
@@ -34,7 +33,7 @@ def test_claim(claim):
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run pytest with the ablab plugin in `folder` (the repo root on PYTHONPATH)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**child_env(), "PYTHONPATH": str(REPO)}
     env.pop("ABLAB_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ablab.progress import CLEAR, RESTORE, SAVE
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 from tests.test_plugin import pytest_in
 
 STUDY = '''
@@ -28,7 +28,7 @@ def test_width(run, width, seed):
 def _on_a_terminal(folder: Path, *args: str) -> str:
     """pytest's output as a terminal shows it (escape codes included)."""
     main, child = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "xterm", "COLUMNS": "160",
+    env = {**child_env(), "PYTHONPATH": str(REPO), "TERM": "xterm", "COLUMNS": "160",
            "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
     env.pop("ABLAB_DB", None)
     process = subprocess.Popen(

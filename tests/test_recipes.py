@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 RECIPES = REPO / "docs" / "recipes"
 WORKFLOWS = [RECIPES / "github-shards.yml", REPO / ".github" / "workflows" / "nightly.yml"]
@@ -71,7 +71,7 @@ def stand_ins(tmp_path: Path) -> dict[str, str]:
     sbatch = tmp_path / "sbatch"
     sbatch.write_text(f'#!/bin/sh\necho "$@" >> {log}\necho "$(wc -l < {log})1;cluster"\n')
     sbatch.chmod(0o755)
-    return {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "SBATCH_LOG": str(log),
+    return {**child_env(), "PATH": f"{tmp_path}:{os.environ['PATH']}", "SBATCH_LOG": str(log),
             "ABLAB_DB": "postgresql://db/ablab", "PYTHON": "echo"}
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = '''
@@ -29,7 +30,7 @@ def test_plain(run: RunFixture, seed: int) -> None:
 
 def test_ablab_report_option_writes_the_session_report(tmp_path: Path) -> None:
     (tmp_path / "test_width.py").write_text(STUDY, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ABLAB_CACHE": str(tmp_path / "cache")}
+    env = {**child_env(), "PYTHONPATH": str(ROOT), "ABLAB_CACHE": str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
          "--ablab-seeds", "2", "--ablab-db", f"sqlite:///{tmp_path / 'runs.db'}",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 STUDY = "ablations/test_hidden_units.py"  # 21 smoke cells of about 0.3 s each
 KILL_AFTER_ROWS = (2, 9, 16)  # the three points: early, midway, late
@@ -28,7 +28,7 @@ def _command(db: Path) -> list[str]:
 
 
 def _env(cache: Path) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ABLAB_CACHE": str(cache),
+    env = {**child_env(), "PYTHONPATH": str(REPO), "ABLAB_CACHE": str(cache),
            "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("ABLAB_DB", None)
     return env

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import colorsys
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from PIL import Image
 from ablab.report.write import write_report
 from ablab.store import open_store
 from ablab.store.artifacts import load_artifacts
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 CLASSES, PER_CLASS = 12, 8
 Run = tuple[Path, subprocess.CompletedProcess[str]]  # the run's folder and the finished pytest
@@ -46,7 +45,7 @@ def s5_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     write_flowers(root / "flowers")
     db = f"sqlite:///{root / 'runs.db'}"
     source = json.dumps({"path": "flowers", "size": 32})
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ABLAB_DATA": str(root),
+    env = {**child_env(), "PYTHONPATH": str(REPO), "ABLAB_DATA": str(root),
            "ABLAB_IMAGE_FOLDER": "flowers",
            "ABLAB_S5_NETS": "resnet18", "ABLAB_CACHE": str(root / "cache"),
            "OMP_NUM_THREADS": "1"}

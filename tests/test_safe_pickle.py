@@ -17,7 +17,7 @@ from ablab.data import safe_pickle
 from ablab.data.sources import CorruptData
 from ablab.naming import inside
 from ablab.registry import DATASETS
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 from tests.test_image_sets import ctx, write_cifar
 
 
@@ -70,7 +70,7 @@ def test_datasets_command_reports_crafted_batch_without_running_it(tmp_path: Pat
         [sys.executable, "-m", "ablab", "datasets", "--only", "cifar10", "--data",
          str(tmp_path / "root"), "--cache", str(tmp_path / "cache")],
         cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**child_env(), "PYTHONPATH": str(REPO)},
     )
     listing = " ".join(done.stdout.split())  # the table wraps long cells over lines
     assert "corrupt" in listing

@@ -5,7 +5,6 @@ skips where no server answers, except in CI."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import signal
 import subprocess
@@ -28,6 +27,7 @@ from ablab.search.spec import SEARCHES
 from ablab.spec import Experiment
 from ablab.store import open_store
 from ablab.store.base import RunRow
+from tests.conftest import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = {"x": FloatDistribution(0.0, 1.0), "c": CategoricalDistribution(["a", "b", "c", "d"])}
@@ -122,7 +122,7 @@ def test_searches_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_the_cli_finds_this_repository_s_searches_from_a_subfolder() -> None:
     """`python -m ablab` loads pyproject.toml's [tool.ablab] imports from the folder above."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # ablab itself; `searches` is not on it
+    env = {**child_env(), "PYTHONPATH": str(ROOT)}  # ablab itself; `searches` is not on it
     done = subprocess.run([sys.executable, "-m", "ablab", "search", "--help"], cwd=ROOT / "docs",
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr

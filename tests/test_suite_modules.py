@@ -3,13 +3,12 @@ and `-k` selects exactly one module's cells (the module names are the interface)
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 MODULES = ("init", "penalty", "dropout", "batchnorm", "batch_size", "hidden_units",
            "learning_rate", "activation", "window", "augmentation", "epochs", "architecture",
@@ -18,7 +17,7 @@ MODULES = ("init", "penalty", "dropout", "batchnorm", "batch_size", "hidden_unit
 
 def collect(*args: str) -> list[str]:
     """Node ids `pytest ablations --collect-only` prints, run from the repository root."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**child_env(), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "ablations", "--collect-only", "-q",
          "-p", "no:cacheprovider", "--ablab-db", "sqlite://", *args],

@@ -4,7 +4,6 @@ of every set found; and a generated set through the window study's full profile.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from ablab.data import DataContext, TensorData
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.registry import DATASETS
 from datasets import uea
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 Case = tuple[Sequence[Sequence[float | str]], str]  # (dimensions' values, label)
 
@@ -173,7 +172,7 @@ def test_a_generated_rich_set_is_listed(tmp_path: Path,
 
 def test_a_generated_rich_set_trains_in_the_window_study(tmp_path: Path) -> None:
     rich_set(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ABLAB_DATA": str(tmp_path),
+    env = {**child_env(), "PYTHONPATH": str(REPO), "ABLAB_DATA": str(tmp_path),
            "ABLAB_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
     env.pop("ABLAB_UEA_SETS", None)
     done = subprocess.run(

@@ -4,7 +4,6 @@ waits for cells another worker is still training (ablab.scale.variants, ablab.sc
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 
 from ablab.scale.variants import variant_scope
 from ablab.scale.waiting import CellState, await_cells, read_state, write_state
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 from tests.test_plugin import pytest_in
 
 # `he` trains 2 epochs, `zeros` 150 (seconds), two seeds each: the worker with `he` reaches the
@@ -92,7 +91,7 @@ def test_the_scope_groups_the_smoke_suite_as_units_and_seed_stacks_do(tmp_path: 
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "ablations", "--collect-only", "-q",
          "-p", "no:cacheprovider", "-p", "grouping"], cwd=REPO, capture_output=True,
-        text=True, timeout=300, env={**os.environ, "PYTHONPATH": f"{tmp_path}:{REPO}"})
+        text=True, timeout=300, env={**child_env(), "PYTHONPATH": f"{tmp_path}:{REPO}"})
     assert done.returncode == 0, done.stdout + done.stderr
     found: dict[str, list[str]] = json.loads((tmp_path / "units.json").read_text())
     assert len(found) > 100

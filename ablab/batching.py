@@ -4,13 +4,15 @@ The session asks `SeedBatching.plan` which later seeds of a variant (the pytest 
 makes each seed its own test item) to train together with the first one; their results wait
 in `pending` until their own item asks for them, and that item stores its own row. A cell whose
 key already has a row in this session (any worker, any study) is not trained again: the new
-study gets a reference row, a copy marked `shared` that names the trained row.
+study gets a reference row, a copy marked `shared` that names the trained row. The reference
+row spent no time: its `train_seconds` and `eval_seconds` are 0, so a session's rows sum to
+the time it really trained; the trained row's seconds stay beside them as `shared_*`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from ablab.store import RunRow, RunStore
 
 AUTO_SEEDS = 16  # `auto`: every planned seed of a variant, up to this many per stack
 MODES = ("auto", "off")
+SPENT = ("train_seconds", "eval_seconds")  # the timings a reference row did not spend
 
 
 def parse_seed_batch(text: str) -> int:
@@ -68,3 +71,20 @@ def shared_record(row: RunRow) -> dict[str, Any]:
     origin = row.metrics.get("training", {}).get("row", row.id)
     return {"mode": "shared", "seeds": 1, "row": origin,
             "reason": f"trained in this session by {row.node_id or row.study}"}
+
+
+def shared_timings(row: RunRow) -> dict[str, float]:
+    """timings of a reference row to `row`: the cell's own (samples per second, epochs run),
+    but 0 seconds spent, with the trained row's seconds under `shared_<name>` (kept through
+    `row` when it is itself a reference row)."""
+    timings = dict(row.timings)
+    for name in SPENT:
+        timings[f"shared_{name}"] = float(timings.get(f"shared_{name}", timings.get(name, 0.0)))
+        timings[name] = 0.0
+    return timings
+
+
+def cell_seconds(timings: Mapping[str, float]) -> float:
+    """How long the cell took to train: a row's own train_seconds, or for a reference row
+    those of the row that trained it (what the terminal table and the shard plan want)."""
+    return float(timings.get("shared_train_seconds", timings.get("train_seconds", 0.0)))

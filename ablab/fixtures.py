@@ -9,6 +9,7 @@ from typing import Protocol
 
 import pytest
 
+from ablab.batching import cell_seconds
 from ablab.cells import study_name
 from ablab.controls import control_of
 from ablab.data.sources import CorruptData, DataUnavailable
@@ -132,7 +133,7 @@ def cell_record(cell: CellInfo, result: RunResult) -> dict[str, object]:
         "training": result.metrics.get("training", {}).get("mode"),
         "accuracy": result.metrics.get("accuracy"), "f1_macro": result.metrics.get("f1_macro"),
         "at_chance": result.metrics.get("at_chance"),
-        "train_seconds": result.timings.get("train_seconds", 0.0),
+        "train_seconds": cell_seconds(result.timings),  # a shared row: its cell's seconds
         "loss": result.metrics.get("loss"), "overfit_gap": overfit_gap(result),
     }
 

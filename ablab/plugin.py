@@ -20,6 +20,7 @@ from ablab.data.loading import default_root
 from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.overrides import parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
+from ablab.registry import load_builtins
 from ablab.scale.collection import is_claim
 from ablab.scale.plugin import NamedSession
 from ablab.scale.shards import Shard, ShardError, check_session_id, parse_shard
@@ -137,6 +138,7 @@ def _device(option: str) -> torch.device:
 def pytest_configure(config: pytest.Config) -> None:
     for name in ("ablation", "claim", "search", "gpu", "slow"):
         config.addinivalue_line("markers", f"{name}: see ablab's README")
+    load_builtins()  # before the project's and any test's registrations (ablab.registry)
     _load_project(config)
     try:
         store = open_store(config.getoption("ablab_db"))

@@ -2,12 +2,15 @@
 ablation axis: optimisers, schedules, losses, inits, penalties, augmentations.
 
 ablab registers its embedded defaults itself (ablab.train.models, ablab.data.embedded, and each
-axis' built-ins, all imported by ablab/__init__.py); a project registers its own factories by
-importing its modules (see ablab.project)."""
+axis' built-ins): they load on the first use of one of these registries (`load_builtins`), not
+when ablab is imported, so statistics and reports never pull in torch. A project registers its
+own factories by importing its modules (see ablab.project); its first registration loads the
+built-ins before it, so a name clash is reported at the project's line."""
 
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import typing
 from collections.abc import Callable, Iterable
@@ -23,11 +26,37 @@ Lister = Callable[[Path | None], list[dict[str, Any]]]
 ENGINE_ARGS = frozenset({"input_shape", "num_classes", "ctx"})
 
 
-class Registry(Generic[F]):
-    """Factories by name. Unknown names raise a ValueError listing the known ones."""
+# The modules whose import registers ablab's built-in factories.
+BUILTINS = ("ablab.data.augment", "ablab.data.embedded", "ablab.train.initializers",
+            "ablab.train.losses", "ablab.train.models", "ablab.train.optimizers",
+            "ablab.train.penalties", "ablab.train.schedules")
+_builtins = {"state": "not loaded"}
 
-    def __init__(self, kind: str, engine_args: frozenset[str] = ENGINE_ARGS) -> None:
+
+def load_builtins() -> None:
+    """Import BUILTINS once. A built-in module's own registrations, made while it loads,
+    return at once (state `loading`); a failed import leaves them to be tried again."""
+    if _builtins["state"] != "not loaded":
+        return
+    _builtins["state"] = "loading"
+    try:
+        for name in BUILTINS:
+            importlib.import_module(name)
+    except BaseException:
+        _builtins["state"] = "not loaded"
+        raise
+    _builtins["state"] = "loaded"
+
+
+class Registry(Generic[F]):
+    """Factories by name. Unknown names raise a ValueError listing the known ones. With
+    `builtins`, any use first loads ablab's built-ins (load_builtins)."""
+
+    def __init__(
+        self, kind: str, engine_args: frozenset[str] = ENGINE_ARGS, builtins: bool = False
+    ) -> None:
         self.kind = kind
+        self.builtins = builtins
         self.plural = f"{kind}es" if kind.endswith("s") else f"{kind}s"
         # What the engine passes itself (the model, the optimiser, lr, ...), never a kwarg.
         self.engine_args = engine_args
@@ -50,7 +79,12 @@ class Registry(Generic[F]):
             return functools.partial(self._add, name)
         return self._add(factory_or_name.__name__, factory_or_name)
 
+    def _ready(self) -> None:
+        if self.builtins:
+            load_builtins()
+
     def _add(self, name: str, factory: F) -> F:
+        self._ready()
         if not callable(factory):
             raise TypeError(f"@register_{self.kind} takes a factory function; got {factory!r}")
         if name in self._factories and self._factories[name] is not factory:
@@ -68,14 +102,17 @@ class Registry(Generic[F]):
         return wrap
 
     def lister(self, name: str) -> Lister | None:
+        self._ready()
         factory = self._factories.get(name)
         return None if factory is None else self._listers.get(factory)
 
     def names(self) -> list[str]:
+        self._ready()
         return sorted(self._factories)
 
     def get(self, name: str) -> F:
         __tracebackhide__ = True
+        self._ready()
         if name not in self._factories:
             known = ", ".join(self.names()) or "none"
             raise ValueError(
@@ -139,8 +176,8 @@ def _literal_choices(hint: object) -> tuple[object, ...]:
     return tuple(value for values in nested for value in values)
 
 
-MODELS: Registry[Callable[..., Any]] = Registry("model")
-DATASETS: Registry[Callable[..., Any]] = Registry("dataset")
+MODELS: Registry[Callable[..., Any]] = Registry("model", builtins=True)
+DATASETS: Registry[Callable[..., Any]] = Registry("dataset", builtins=True)
 register_model = MODELS.register
 register_dataset = DATASETS.register
 
@@ -151,13 +188,15 @@ register_dataset = DATASETS.register
 #   init         (model, **kwargs) -> None, initialises the model in place
 #   penalty      (**kwargs) -> (weights) -> penalty term, or None for no term
 #   augmentation (**kwargs) -> (x, generator) -> x, a batch transform run on the device
-OPTIMIZERS: Registry[Callable[..., Any]] = Registry("optimizer", frozenset({"params", "lr"}))
+OPTIMIZERS: Registry[Callable[..., Any]] = Registry(
+    "optimizer", frozenset({"params", "lr"}), builtins=True)
 SCHEDULES: Registry[Callable[..., Any]] = Registry(
-    "schedule", frozenset({"optimizer", "epochs", "steps_per_epoch"}))
-LOSSES: Registry[Callable[..., Any]] = Registry("loss", frozenset())
-INITS: Registry[Callable[..., Any]] = Registry("init", frozenset({"model"}))
-PENALTIES: Registry[Callable[..., Any]] = Registry("penalty", frozenset())
-AUGMENTATIONS: Registry[Callable[..., Any]] = Registry("augmentation", frozenset())
+    "schedule", frozenset({"optimizer", "epochs", "steps_per_epoch"}), builtins=True)
+LOSSES: Registry[Callable[..., Any]] = Registry("loss", frozenset(), builtins=True)
+INITS: Registry[Callable[..., Any]] = Registry("init", frozenset({"model"}), builtins=True)
+PENALTIES: Registry[Callable[..., Any]] = Registry("penalty", frozenset(), builtins=True)
+AUGMENTATIONS: Registry[Callable[..., Any]] = Registry("augmentation", frozenset(),
+                                                       builtins=True)
 register_optimizer = OPTIMIZERS.register
 register_schedule = SCHEDULES.register
 register_loss = LOSSES.register

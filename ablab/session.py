@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from ablab.atomic import atomic_path
-from ablab.batching import SeedBatching, shared_record, trained_row
+from ablab.batching import SeedBatching, shared_record, shared_timings, trained_row
 from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
 from ablab.naming import inside, model_file_name
@@ -176,6 +176,7 @@ class Session:
         """`cell` is a cell this session trained for another test: a reference row."""
         result = result_from_row(trained)
         result.metrics["training"] = shared_record(trained)
+        result.timings = shared_timings(trained)  # nothing trained here: 0 s of its own
         self.store.append(self.row(result, cell))
         return result
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ablab.cells import Collected
-from ablab.session import Session
 from ablab.store.jsonsafe import dumps
 
+if TYPE_CHECKING:  # the session trains, so it loads torch: the terminal summary must not
+    from ablab.session import Session
+
 CELL_PROPERTY = "ablab_cell"
-SESSION_KEY = pytest.StashKey[Session]()
+SESSION_KEY: pytest.StashKey[Session] = pytest.StashKey()
 
 
 @dataclass

@@ -16,6 +16,8 @@ from ablab.stash import CELL_PROPERTY, RECORDS_KEY, SESSION_KEY, from_property
 from ablab.stats.spread import over_seeds
 
 REPORT_DIR = Path("results")
+# `train s`: mean over seeds of the seconds one cell took to train; a shared row counts the
+# seconds of the row that trained its cell (its own stored train_seconds is 0, ablab.batching).
 HEADERS = ["variant", "test accuracy", "macro F1", "n", "train s", "status"]
 
 

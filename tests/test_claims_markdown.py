@@ -41,3 +41,12 @@ def test_a_sequential_claim_shows_its_seeds_and_why_it_stopped() -> None:
     text = claims_markdown("dropout", [stored(1, n=5, stop_reason="decided at 5 seeds")])
     assert "| 5 (decided at 5 seeds) |" in text
     assert "repeated CI of the group-sequential design (all looks together cover at 95%)" in text
+
+
+def test_a_claim_without_spread_shows_no_interval_and_no_p() -> None:
+    # The store keeps NaN as null: such a claim comes back with None for its CI and p.
+    text = claims_markdown("dropout", [stored(1, verdict="undecided: no spread", ci_low=None,
+                                              ci_high=None, p_value=None)])
+    body = [line for line in text.splitlines() if "undecided" in line]
+    cells = [c.strip() for c in body[0].strip("|").split("|")]
+    assert cells[2:6] == ["undecided: no spread", "-0.267", "n/a", "n/a"]

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from ablab.report.markdown import summary_markdown
+from ablab.report.markdown import findings, summary_markdown
+from ablab.stats.flat import NO_SPREAD
 from ablab.stats.seeds import control_variant, mean_ci, rows_frame, study_summary
 from ablab.store.base import RunRow
 from tests.report_rows import row, study_rows
@@ -21,11 +22,20 @@ def summary_of(rows: list[RunRow]) -> dict[str, dict[str, Any]]:
     return {str(line["variant"]): dict(line) for _, line in table.iterrows()}
 
 
-def test_identical_variant_has_no_detectable_difference() -> None:
-    lines = summary_of(study_rows({"same": [0.0] * 5}, BASE))
-    assert lines["same"]["verdict"] == "no detectable difference"
-    assert lines["same"]["diff"] == 0.0
+def test_identical_variant_is_undecided_without_spread() -> None:
+    # The same difference (0) on every seed: a t-test has nothing to divide by.
+    table = study_summary(rows_frame(study_rows({"same": [0.0] * 5, "up": [0.05] * 5}, BASE)))
+    lines = {str(line["variant"]): dict(line) for _, line in table.iterrows()}
+    for name, diff in (("same", 0.0), ("up", 0.05)):
+        assert lines[name]["verdict"] == NO_SPREAD
+        assert lines[name]["diff"] == pytest.approx(diff)
+        assert math.isnan(lines[name]["p_holm"])  # not one of Holm's tests
     assert lines["ctl"]["verdict"] == "control"
+    text = findings(table)
+    assert "Undecided against the control (the same difference on every seed, no spread to " \
+           "test against): `same`, `up`." in text
+    assert "Holm-corrected over the 0 comparisons" in text
+    assert "| undecided: no spread |" in summary_markdown(table)
 
 
 def test_shifted_variants_are_better_and_worse() -> None:

@@ -3,6 +3,7 @@ it (a subprocess in a fresh folder; see tests/test_plugin.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from ablab.batching import cell_seconds, shared_timings
+from ablab.store import RunRow
+from ablab.terminal import study_tables
 from tests.test_plugin import pytest_in
 
 STUDY = '''
@@ -31,7 +35,7 @@ OTHER = STUDY.replace("test_width", "test_other").replace("[16, 32]", "[32, 48]"
 
 def rows(folder: Path) -> pd.DataFrame:
     frame = pd.read_sql_table("runs", f"sqlite:///{folder / 'results' / 'ablab.db'}")
-    for column in ("metrics", "settings"):
+    for column in ("metrics", "settings", "timings"):
         frame[column] = frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else v)
     frame["mode"] = frame["metrics"].map(lambda m: m["training"]["mode"])
     return frame
@@ -83,6 +87,37 @@ def test_a_cell_two_studies_ask_for_is_trained_once(tmp_path: Path) -> None:
     assert shared["metrics"]["training"]["row"] == trained["id"]
     assert shared["accuracy"] == trained["accuracy"]
     assert list(frame[frame["variant"] != "32"]["mode"]) == ["sequential"] * 2
+    # The reference row spent nothing: the session's rows sum to what it really trained.
+    spent = trained["timings"]["train_seconds"]
+    assert spent > 0
+    assert (shared["timings"]["train_seconds"], shared["timings"]["eval_seconds"]) == (0.0, 0.0)
+    assert shared["timings"]["shared_train_seconds"] == spent
+    assert shared["timings"]["shared_eval_seconds"] == trained["timings"]["eval_seconds"]
+    assert shared["timings"]["samples_per_second"] == trained["timings"]["samples_per_second"]
+    assert sum(t["train_seconds"] for t in frame["timings"]) == pytest.approx(
+        sum(t["train_seconds"] for t in frame["timings"] if "shared_train_seconds" not in t))
+
+
+def test_a_reference_row_spends_no_seconds_and_keeps_its_cells() -> None:
+    trained = RunRow(session_id="s", study="width", node_id="t::a", variant="32", params={},
+                     seed=0, experiment={}, key="k", cell_key="c", status="ok", metrics={},
+                     history=[], timings={"train_seconds": 2.5, "eval_seconds": 0.1,
+                                          "samples_per_second": 900.0}, environment={},
+                     settings={}, data_fingerprint="f")
+    first = shared_timings(trained)
+    assert first == {"train_seconds": 0.0, "eval_seconds": 0.0, "samples_per_second": 900.0,
+                     "shared_train_seconds": 2.5, "shared_eval_seconds": 0.1}
+    # a reference to a reference row keeps the trained row's seconds, not its 0
+    again = shared_timings(dataclasses.replace(trained, timings=first))
+    assert again == first
+    assert (cell_seconds(trained.timings), cell_seconds(first)) == (2.5, 2.5)
+    # the terminal table's `train s` is the cell's seconds, shared or not
+    cells = [{"study": "other", "variant": "32", "accuracy": 0.9, "f1_macro": 0.9,
+              "status": "ok", "reused": shared, "training": "shared" if shared else "sequential",
+              "train_seconds": cell_seconds(timings)}
+             for shared, timings in ((False, trained.timings), (True, first))]
+    last = study_tables(cells)["other"].splitlines()[-1]
+    assert [c.strip() for c in last.strip("|").split("|")][3:] == ["2", "2.5", "2 ok (1 shared)"]
 
 
 @pytest.mark.parametrize(("args", "threads"), [((), 1), (("--ablab-threads", "2"), 2),

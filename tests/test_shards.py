@@ -72,6 +72,11 @@ def test_expected_costs_read_earlier_sessions_of_the_same_profile(tmp_path: Path
                 timings={"train_seconds": seconds}))
         # seed 3 of v0 has no row: it counts as its unit's mean; v1 has none at all
         assert expected_costs(store, manifest) == {"contract/v0": 4.0, "contract/v1": None}
+        # a row that shared its cell spent 0 s, but its test costs the cell's seconds alone
+        store.append(dataclasses.replace(
+            make_row("old", 1), experiment={"profile": "smoke"},
+            timings={"train_seconds": 0.0, "shared_train_seconds": 3.0}))
+        assert expected_costs(store, manifest)["contract/v1"] == 3.0
 
 
 def _node_ids(db: Path) -> list[str]:

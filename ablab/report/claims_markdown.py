@@ -3,6 +3,7 @@ the `claims` table; the newest evaluation of each wins when a report spans sessi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,16 @@ def _outcome(row: dict[str, Any]) -> str:
     return "passed" if row["passed"] else "**FAILED**"
 
 
+def _number(value: float | None, spec: str) -> str:
+    """A stored number; `n/a` for null (the store keeps NaN as null: no test without spread)."""
+    return "n/a" if value is None or math.isnan(value) else format(value, spec)
+
+
+def _interval(row: dict[str, Any]) -> str:
+    low, high = (_number(row[k], "+.3f") for k in ("ci_low", "ci_high"))
+    return "n/a" if "n/a" in (low, high) else f"[{low}, {high}]"
+
+
 def latest(claims: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (test, comparison): the newest evaluation, in first-seen order."""
     newest: dict[tuple[str, str, str, str], dict[str, Any]] = {}
@@ -40,8 +51,8 @@ def claims_markdown(study: str, claims: Sequence[dict[str, Any]]) -> str:
         return ""
     level = round(100 * (1 - float(rows[0]["alpha"])))
     table = [[
-        "claim" if r["asserted"] else "finding", _what(r), r["verdict"], f"{r['diff']:+.3f}",
-        f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]", f"{r['p_value']:.3g}",
+        "claim" if r["asserted"] else "finding", _what(r), r["verdict"],
+        _number(r["diff"], "+.3f"), _interval(r), _number(r["p_value"], ".3g"),
         f"{r['n']}" + (f" ({r['stop_reason']})" if r.get("stop_reason") else ""), _outcome(r),
     ] for r in rows]
     borrowed = [r for r in rows if r["source"] != "this session"]

@@ -20,7 +20,8 @@ from tabulate import tabulate
 from ablab.report.claims_markdown import claims_markdown
 from ablab.report.refs import FigureRef, asked
 from ablab.spec import STATUSES
-from ablab.stats.claims import ALPHA
+from ablab.stats.claims import ALPHA, NO_DIFFERENCE
+from ablab.stats.flat import NO_SPREAD
 from ablab.stats.seeds import as_float, rows_frame, study_summary
 from ablab.store.base import RunRow
 
@@ -95,17 +96,21 @@ def findings(summary: pd.DataFrame) -> str:
         lines.append(f"Best mean test accuracy: `{top['variant']}` "
                      f"({_spread(top['acc_mean'], top['acc_std'])} over {top['n']} seeds).")
         runner_up = top["runner_up"]
-        if runner_up is not None:
+        if runner_up is not None and not runner_up.spread:
+            lines.append(f"Against the runner-up `{runner_up.b}`: {runner_up.verdict} "
+                         f"(Δ {runner_up.diff:+.3f} on every seed).")
+        elif runner_up is not None:
             lines.append(f"Against the runner-up `{runner_up.b}`: {runner_up.verdict} "
                          f"(Δ {runner_up.diff:+.3f}, 95% CI [{runner_up.ci_low:+.3f}, "
                          f"{runner_up.ci_high:+.3f}], p = {runner_up.p_value:.3g}, unadjusted).")
-    for verdict in ("better", "worse", "no detectable difference"):
+    sentences = {"better": f"Better than {their}", "worse": f"Worse than {their}",
+                 NO_DIFFERENCE: f"No detectable difference from {their}",
+                 NO_SPREAD: f"Undecided against {their} (the same difference on every seed, "
+                            "no spread to test against)"}
+    for verdict, sentence in sentences.items():
         names = summary.loc[summary["verdict"] == verdict, "variant"]
         if len(names):
-            listed = ", ".join(f"`{n}`" for n in names)
-            lines.append(f"{verdict.capitalize()} than {their}: {listed}."
-                         if verdict != "no detectable difference" else
-                         f"No detectable difference from {their}: {listed}.")
+            lines.append(f"{sentence}: {', '.join(f'`{n}`' for n in names)}.")
     tests = int(summary["p_holm"].notna().sum())
     lines.append(f"Paired t-test over seeds on test accuracy, Holm-corrected over the {tests} "
                  f"comparisons of this study, alpha = {ALPHA}; CIs: 95% t intervals (unadjusted; "

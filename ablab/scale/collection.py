@@ -10,6 +10,7 @@ import pytest
 from _pytest.fixtures import FixtureFunctionDefinition  # pytest >= 8.4 names no public type
 
 from ablab import claim_fixtures
+from ablab.batching import cell_seconds
 from ablab.cells import cell_of
 from ablab.scale.variants import variant_scope
 from ablab.store import RunRow, RunStore, SessionManifest
@@ -82,7 +83,8 @@ def _seconds_by_node(store: RunStore, manifest: SessionManifest) -> dict[str, li
     for study in sorted(studies):
         for row in store.rows(study=study):
             if _counts(row, manifest, wanted):
-                found.setdefault(row.node_id, []).append(float(row.timings["train_seconds"]))
+                # a test whose cell was shared costs its cell's seconds where it trains alone
+                found.setdefault(row.node_id, []).append(cell_seconds(row.timings))
     return found
 
 

@@ -31,6 +31,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats
 
+from ablab.stats.flat import flat
+
 MC_PATHS = 400_000  # Monte Carlo error of the overall level: about sqrt(.05 * .95 / 4e5) = 3e-4
 MC_SEED = 12  # fixed: every process computes the same boundaries
 RANGE = re.compile(r"(\d+)\.\.(\d+)")
@@ -147,7 +149,8 @@ def simulate(
     """Run many claims at once: `diffs[i, k]` is claim i's paired difference at seed k
     (at least seeds.high columns). Returns each claim's sign of decision (+1 a better by the
     difference's sign, -1, 0 undecided) and the seeds it used; the same rule as the fixtures
-    (a look decides when |t| exceeds its critical value, i.e. its interval excludes 0)."""
+    (a look decides when |t| exceeds its critical value, i.e. its interval excludes 0, and
+    never when its differences have no spread, ablab.stats.flat)."""
     claims = diffs.shape[0]
     sign = np.zeros(claims, dtype=int)
     used = np.full(claims, seeds.high)
@@ -156,7 +159,8 @@ def simulate(
     looks = range(seeds.low, seeds.high + 1) if seeds.sequential else [seeds.low]
     for n in looks:
         t = t_from_sums(total[:, n - 1], squares[:, n - 1], n)
-        stop = (sign == 0) & (np.abs(t) > critical_value(n, seeds, alpha))
+        spread = ~flat(diffs[:, :n], axis=1)  # the running sums' |t| would be inf or NaN
+        stop = (sign == 0) & spread & (np.abs(t) > critical_value(n, seeds, alpha))
         sign[stop] = np.sign(t[stop]).astype(int)
         used[stop] = n
     return sign, used

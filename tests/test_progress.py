@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ablab.progress import CLEAR, RESTORE, SAVE
 from tests.conftest import REPO, child_env
 from tests.test_plugin import pytest_in
@@ -49,6 +51,7 @@ def _on_a_terminal(folder: Path, *args: str) -> str:
     return b"".join(chunks).decode()
 
 
+@pytest.mark.slow
 def test_a_40_cell_study_shows_a_live_line_per_cell(tmp_path: Path) -> None:
     (tmp_path / "test_widths.py").write_text(STUDY)
     shown = _on_a_terminal(tmp_path, "-q", "--ablab-seeds", "2")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +30,7 @@ def test_plain(run: RunFixture, seed: int) -> None:
 '''
 
 
+@pytest.mark.slow
 def test_ablab_report_option_writes_the_session_report(tmp_path: Path) -> None:
     (tmp_path / "test_width.py").write_text(STUDY, encoding="utf-8")
     env = {**child_env(), "PYTHONPATH": str(ROOT), "ABLAB_CACHE": str(tmp_path / "cache")}

@@ -60,6 +60,7 @@ def s5_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return root, done
 
 
+@pytest.mark.slow
 def test_s5_cells_and_their_ensemble_pass(s5_run: Run) -> None:
     _, done = s5_run
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
@@ -67,6 +68,7 @@ def test_s5_cells_and_their_ensemble_pass(s5_run: Run) -> None:
     assert "s5-ensemble" in done.stdout  # the terminal table has the ensemble's row
 
 
+@pytest.mark.slow
 def test_rows_record_the_lr_choice_and_the_vote(s5_run: Run) -> None:
     root, _ = s5_run
     with open_store(f"sqlite:///{root / 'runs.db'}") as store:

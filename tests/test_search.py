@@ -198,6 +198,7 @@ def _running_trial(url: str, name: str) -> int:
     pytest.fail(f"no trial of {name} started within {START_TIMEOUT_S} s")
 
 
+@pytest.mark.slow
 def test_killed_worker_trial_is_failed_and_retried(pg_url: str) -> None:
     name = f"test-killed-{uuid.uuid4().hex}"
     # Long trials (100 epochs, seconds each) so the kill lands mid-trial, after the first beat.

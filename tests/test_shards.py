@@ -101,6 +101,7 @@ def test_bad_input_stops_before_anything_trains(tmp_path: Path, args: list[str],
     assert not (tmp_path / "r.db").exists() or not _node_ids(tmp_path / "r.db")
 
 
+@pytest.mark.slow
 def test_two_shards_train_every_cell_once_and_the_gather_trains_none(tmp_path: Path) -> None:
     (tmp_path / "test_tiny.py").write_text(STUDY)
     db = tmp_path / "r.db"

@@ -170,6 +170,7 @@ def test_a_generated_rich_set_is_listed(tmp_path: Path,
     assert "yes" in rows["name=Gen"]
 
 
+@pytest.mark.slow
 def test_a_generated_rich_set_trains_in_the_window_study(tmp_path: Path) -> None:
     rich_set(tmp_path)
     env = {**child_env(), "PYTHONPATH": str(REPO), "ABLAB_DATA": str(tmp_path),

@@ -65,6 +65,7 @@ def test_a_studys_variants_run_on_two_workers_and_its_claim_sees_all_cells(
     assert list(modes) == ["batched"] * 4  # the seeds of each variant stacked
 
 
+@pytest.mark.slow
 def test_a_cell_that_failed_on_another_worker_fails_the_claim(tmp_path: Path) -> None:
     """Not read from the earlier session's row: the claim knows the cell failed elsewhere."""
     failing = STUDY.replace("    run(dataclasses", "    assert init == 'he' or seed != 1\n"

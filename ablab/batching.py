@@ -62,8 +62,7 @@ class SeedBatching:
 def trained_row(store: RunStore, session_id: str, key: str) -> RunRow | None:
     """The row of `key` this session already wrote (trained or shared), or None. Within one
     session every row ran with the same settings, so it is this cell's result."""
-    row = store.find(key)
-    return row if row is not None and row.session_id == session_id else None
+    return store.find(key, session=session_id)
 
 
 def shared_record(row: RunRow) -> dict[str, Any]:

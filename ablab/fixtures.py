@@ -15,6 +15,7 @@ from ablab.controls import control_of
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.ensemble import run_ensemble
 from ablab.progress import LiveLine
+from ablab.scale.cell_lock import LockTimeout
 from ablab.seedplan import later_seeds
 from ablab.session import CellInfo, Session
 from ablab.spec import Experiment, RunResult
@@ -120,6 +121,8 @@ def recorded(request: pytest.FixtureRequest, cell: CellInfo,
         pytest.skip(f"data unavailable: {error}")
     except CorruptData as error:  # the file is there but broken: one line, not a traceback
         pytest.fail(f"corrupt data: {error}", pytrace=False)
+    except LockTimeout as error:  # another worker holds the cell too long: one line
+        pytest.fail(str(error), pytrace=False)
     request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell, result))))
     return result
 

@@ -21,6 +21,7 @@ from ablab.data_root_check import DataRootCheck, check_folder
 from ablab.overrides import parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.registry import load_builtins
+from ablab.scale.cell_lock import CellLocks, lock_folder
 from ablab.scale.collection import is_claim
 from ablab.scale.plugin import NamedSession
 from ablab.scale.shards import Shard, ShardError, check_session_id, parse_shard
@@ -184,8 +185,17 @@ def pytest_configure(config: pytest.Config) -> None:
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
         batching=SeedBatching(_option(config, "seed_batch", parse_seed_batch)),
         overrides=_overrides(config.getoption("ablab_set")),
+        locks=_locks(config, session_id, named is not None),
         **_cuda_options(config, device),
     )
+
+
+def _locks(config: pytest.Config, session_id: str, named: bool) -> CellLocks:
+    """The session's cell locks (ablab.scale.cell_lock): needed where another process can
+    share the session, under pytest-xdist or a named session; none in a lone process."""
+    shared = named or hasattr(config, "workerinput") or getattr(
+        config.option, "numprocesses", None)
+    return CellLocks(lock_folder(session_id) if shared else None)
 
 
 def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> int:
@@ -232,7 +242,11 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if SESSION_KEY in config.stash:
-        config.stash[SESSION_KEY].store.close()
+        session = config.stash[SESSION_KEY]
+        session.store.close()
+        if not (session.named or hasattr(config, "workerinput")):
+            # this process made the id up, and its workers have ended: no one else uses it
+            session.locks.remove()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -21,6 +21,7 @@ from ablab.data.loading import default_cache, load_data
 from ablab.data.tensors import TensorData
 from ablab.naming import inside, model_file_name
 from ablab.overrides import apply_overrides
+from ablab.scale.cell_lock import CellLocks
 from ablab.spec import EpochRecord, Experiment, RunResult
 from ablab.store import RunRow, RunStore
 from ablab.store.artifacts import artifacts_root, check_artifacts
@@ -75,6 +76,8 @@ class Session:
     tf32: bool = False
     channels_last: bool = False
     batching: SeedBatching = field(default_factory=SeedBatching)
+    # One lock per cell, shared by every process of the session (ablab.scale.cell_lock).
+    locks: CellLocks = field(default_factory=CellLocks)
     # --ablab-set: fields changed in every cell (see ablab.overrides); recorded in each row.
     overrides: dict[str, Any] = field(default_factory=dict)
     _data: dict[str, TensorData] = field(default_factory=dict, repr=False)
@@ -134,15 +137,19 @@ class Session:
             # a result of this one: train it
             if stored is not None and same_settings(stored, self.settings()):
                 return result_from_row(stored)
-        result = None if artifacts else self.batching.take(key)
-        if result is None:
+        # Another worker may be training this very cell (ablab.scale.cell_lock): wait for it,
+        # then share its row rather than train and store the cell a second time.
+        with self.locks.hold(f"{cell.study} {cell.variant} seed {exp.seed}", "key", key):
             trained = trained_row(self.store, self.session_id, key)
             if trained is not None:
+                self.batching.take(key)  # a copy from this worker's seed stack: not needed
                 return self._share(trained, cell)
-            result = self._train(exp, data, key, on_epoch, artifacts, seeds)
-        self.store.append(self.row(result, cell))
-        if self.save_models is not None and result.model is not None:
-            self._save_model(result, cell)
+            result = None if artifacts else self.batching.take(key)
+            if result is None:
+                result = self._train(exp, data, key, on_epoch, artifacts, seeds)
+            self.store.append(self.row(result, cell))
+            if self.save_models is not None and result.model is not None:
+                self._save_model(result, cell)
         return result
 
     def _train(
@@ -173,11 +180,16 @@ class Session:
             self.store, self.session_id, key) is not None
 
     def _share(self, trained: RunRow, cell: CellInfo) -> RunResult:
-        """`cell` is a cell this session trained for another test: a reference row."""
+        """`cell` is a cell this session trained for another test: a reference row, unless
+        the session has a row of the cell in `cell`'s study and variant already (an ensemble
+        trained the member its own test asks for now, or the other way round): one row of a
+        study's cell per session."""
         result = result_from_row(trained)
         result.metrics["training"] = shared_record(trained)
         result.timings = shared_timings(trained)  # nothing trained here: 0 s of its own
-        self.store.append(self.row(result, cell))
+        if not any(r.key == trained.key and r.variant == cell.variant
+                   for r in self.store.rows(session=self.session_id, study=cell.study)):
+            self.store.append(self.row(result, cell))
         return result
 
     def row(self, result: RunResult, cell: CellInfo) -> RunRow:

@@ -22,12 +22,12 @@ import pytest
 
 from ablab.atomic import write_text
 from ablab.cells import Cell, Collected
+from ablab.scale.cell_lock import WAIT_SECONDS
 
 STATE_INPUT = "ablab_cell_state"  # workerinput key: the path of the controller's state file
-# The last resort: a cell a claim waits for is already queued on a live worker, at most a few
-# tests behind its current one (xdist refills a worker at 2 pending tests), so a wait this
-# long means a worker hangs; longer than any cell of the full profile measured on one GPU.
-WAIT_SECONDS = 3 * 3600.0
+# The last resort (WAIT_SECONDS): a cell a claim waits for is already queued on a live worker,
+# at most a few tests behind its current one (xdist refills a worker at 2 pending tests), so a
+# wait as long as the longest cell's training means a worker hangs.
 POLL_SECONDS = 0.2
 
 

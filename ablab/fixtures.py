@@ -13,6 +13,7 @@ from ablab.cells import study_name
 from ablab.controls import control_of
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.ensemble import run_ensemble
+from ablab.overrides import OverrideError
 from ablab.progress import LiveLine
 from ablab.seedplan import later_seeds
 from ablab.session import CellInfo, Session
@@ -111,14 +112,17 @@ def ensemble(request: pytest.FixtureRequest, ablab_session: Session) -> Ensemble
 def recorded(request: pytest.FixtureRequest, cell: CellInfo,
              train: Callable[[], RunResult]) -> RunResult:
     """`train()`'s result, shown in the terminal summary; missing data skips the test (e.g.
-    the full profile without ABLAB_DATA), broken data fails it in one line. The one way the
-    `run` and `ensemble` fixtures and seeds until decisive (ablab.extra_seeds) train a cell."""
+    the full profile without ABLAB_DATA), broken data or an override the cell cannot take
+    fails it in one line. The one way the `run` and `ensemble` fixtures and seeds until
+    decisive (ablab.extra_seeds) train a cell."""
     try:
         result = train()
     except DataUnavailable as error:
         pytest.skip(f"data unavailable: {error}")
     except CorruptData as error:  # the file is there but broken: one line, not a traceback
         pytest.fail(f"corrupt data: {error}", pytrace=False)
+    except OverrideError as error:  # an --ablab-set value this cell cannot take (ablab.overrides)
+        pytest.fail(str(error), pytrace=False)
     request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell, result))))
     return result
 

@@ -115,14 +115,17 @@ def recorded(request: pytest.FixtureRequest, cell: CellInfo,
     the full profile without ABLAB_DATA), broken data or an override the cell cannot take
     fails it in one line. The one way the `run` and `ensemble` fixtures and seeds until
     decisive (ablab.extra_seeds) train a cell."""
+    failure = ""
     try:
         result = train()
     except DataUnavailable as error:
         pytest.skip(f"data unavailable: {error}")
     except CorruptData as error:  # the file is there but broken: one line, not a traceback
-        pytest.fail(f"corrupt data: {error}", pytrace=False)
+        failure = f"corrupt data: {error}"
     except OverrideError as error:  # an --ablab-set value this cell cannot take (ablab.overrides)
-        pytest.fail(str(error), pytrace=False)
+        failure = str(error)
+    if failure:  # failed outside the except block: pytest-xdist would add the chained error
+        pytest.fail(failure, pytrace=False)
     request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell, result))))
     return result
 

@@ -1,27 +1,19 @@
 """`--ablab-data DIR` under the full profile: a root that holds none of the data sets the
 selected cells need is an error, not a run where every cell skips and pytest exits 0.
 
-The plugin refuses a DIR that is not a folder at start-up. Which files a study needs is only
-known when its cells load their data, so the rest is judged at the end: when every cell that
-asked for data skipped because it was missing, the session fails with one line naming what
-was looked for (the cells' own DataUnavailable messages).
+The plugin refuses a DIR that is not a folder at start-up (ablab.startup). Which files a study
+needs is only known when its cells load their data, so the rest is judged at the end: when
+every cell that asked for data skipped because it was missing, the session fails with one line
+naming what was looked for (the cells' own DataUnavailable messages).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 SKIP_PREFIX = "data unavailable: "  # how ablab.fixtures words the skip
-
-
-def check_folder(option: str) -> None:
-    """A usage error when `--ablab-data` is not an existing folder."""
-    if not Path(option).is_dir():
-        raise pytest.UsageError(f"--ablab-data {option}: no such folder; give the folder that "
-                                "holds the data sets (see docs/data-and-models.md)")
 
 
 class DataRootCheck:

@@ -14,6 +14,7 @@ from ablab.cells import study_name
 from ablab.controls import control_of
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.ensemble import run_ensemble
+from ablab.overrides import OverrideError
 from ablab.progress import LiveLine
 from ablab.scale.cell_lock import LockTimeout
 from ablab.seedplan import later_seeds
@@ -113,16 +114,22 @@ def ensemble(request: pytest.FixtureRequest, ablab_session: Session) -> Ensemble
 def recorded(request: pytest.FixtureRequest, cell: CellInfo,
              train: Callable[[], RunResult]) -> RunResult:
     """`train()`'s result, shown in the terminal summary; missing data skips the test (e.g.
-    the full profile without ABLAB_DATA), broken data fails it in one line. The one way the
-    `run` and `ensemble` fixtures and seeds until decisive (ablab.extra_seeds) train a cell."""
+    the full profile without ABLAB_DATA), broken data or an override the cell cannot take
+    fails it in one line. The one way the `run` and `ensemble` fixtures and seeds until
+    decisive (ablab.extra_seeds) train a cell."""
+    failure = ""
     try:
         result = train()
     except DataUnavailable as error:
         pytest.skip(f"data unavailable: {error}")
     except CorruptData as error:  # the file is there but broken: one line, not a traceback
-        pytest.fail(f"corrupt data: {error}", pytrace=False)
+        failure = f"corrupt data: {error}"
+    except OverrideError as error:  # an --ablab-set value this cell cannot take (ablab.overrides)
+        failure = str(error)
     except LockTimeout as error:  # another worker holds the cell too long: one line
-        pytest.fail(str(error), pytrace=False)
+        failure = str(error)
+    if failure:  # failed outside the except block: pytest-xdist would add the chained error
+        pytest.fail(failure, pytrace=False)
     request.node.user_properties.append((CELL_PROPERTY, as_property(cell_record(cell, result))))
     return result
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +15,9 @@ from ablab import claim_fixtures, fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
 from ablab.cells import control_error
 from ablab.claim_fixtures import CLAIM_FIXTURES, session_seeds
-from ablab.data.loading import default_root
-from ablab.data_root_check import DataRootCheck, check_folder
-from ablab.overrides import parse_overrides
+from ablab.cli.common import given
+from ablab.data_root_check import DataRootCheck
+from ablab.overrides import OverrideError, check_overrides, check_registered, parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
 from ablab.registry import load_builtins
 from ablab.scale.cell_lock import CellLocks, lock_folder
@@ -29,6 +28,7 @@ from ablab.scale.variants import VariantDistribution
 from ablab.scale.waiting import STATE_INPUT
 from ablab.session import Session, new_session_id
 from ablab.spec import AMPS, PROFILES, check_device
+from ablab.startup import MODELS_DIR, check_environment, check_outputs, data_root
 from ablab.stash import RECORDS_KEY, SESSION_KEY, Records
 from ablab.stats.sequential import SeedCount, parse_seed_count
 from ablab.store import StoreError, open_store
@@ -36,8 +36,6 @@ from ablab.terminal import SummaryReporter
 from ablab.train.devices import resolve_device
 from ablab.train.slots import pin_worker
 from ablab.train.threads import DEFAULT_THREADS, apply_threads, parse_threads
-
-MODELS_DIR = Path("results/models")
 
 
 def _seed_count(text: str) -> SeedCount:
@@ -67,10 +65,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "to check the regression gate against a seed swap")
     group.addoption("--ablab-device", default="auto", metavar="DEVICE",
                     help="auto, cpu, cuda or cuda:<i> (default auto: CUDA when present)")
-    group.addoption("--ablab-db", default=None, metavar="URL",
+    group.addoption("--ablab-db", default=None, metavar="URL", type=given("a database URL"),
                     help="SQLAlchemy URL of the results database (default ABLAB_DB or "
                          "sqlite:///results/ablab.db)")
-    group.addoption("--ablab-data", default=None, metavar="PATH",
+    group.addoption("--ablab-data", default=None, metavar="PATH", type=given("a folder"),
                     help="root of the real data sets (default ABLAB_DATA)")
     group.addoption("--ablab-reuse", action="store_true",
                     help="do not retrain cells whose key already has a row; report them as reused")
@@ -81,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ablab-report", action="store_true",
                     help="write results/REPORT.md and results/figures/ for this session at the "
                          "end (python -m ablab report does the same afterwards)")
-    group.addoption("--ablab-session", default=None, metavar="ID",
+    group.addoption("--ablab-session", default=None, metavar="ID", type=given("a session id"),
                     help="write into the named session (default ABLAB_SESSION, else a new id): "
                          "every process and machine naming the same id shares it")
     group.addoption("--ablab-shard", default=None, metavar="I/N",
@@ -119,9 +117,14 @@ def _cuda_options(config: pytest.Config, device: torch.device) -> dict[str, Any]
 
 def _overrides(texts: list[str]) -> dict[str, Any]:
     try:
-        return parse_overrides(texts)
+        overrides = parse_overrides(texts)
     except ValueError as error:
         raise pytest.UsageError(f"--ablab-set {error}") from None
+    try:  # what no cell could take; the registries are asked after collection
+        check_overrides(overrides)
+    except OverrideError as error:
+        raise pytest.UsageError(str(error)) from None
+    return overrides
 
 
 def _device(option: str) -> torch.device:
@@ -132,6 +135,10 @@ def _device(option: str) -> torch.device:
     device = resolve_device(option)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError(f"--ablab-device {option}: no CUDA device on this machine")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise pytest.UsageError(f"--ablab-device {option}: this machine has "
+                                f"{torch.cuda.device_count()} CUDA device(s), cuda:0.."
+                                f"cuda:{torch.cuda.device_count() - 1}")
     return device
 
 
@@ -141,16 +148,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: see ablab's README")
     load_builtins()  # before the project's and any test's registrations (ablab.registry)
     _load_project(config)
+    check_environment()
+    overrides = _overrides(config.getoption("ablab_set"))
     try:
         store = open_store(config.getoption("ablab_db"))
         store.check()
     except StoreError as error:
         raise pytest.UsageError(f"--ablab-db: {error}") from None
-    data = config.getoption("ablab_data")
-    if data is not None:
-        check_folder(data)
-        if config.getoption("ablab_profile") == "full":
-            config.pluginmanager.register(DataRootCheck(data), "ablab-data-root")
+    check_outputs(config, store.url)
+    data = data_root(config.getoption("ablab_data"))
+    if config.getoption("ablab_data") is not None and config.getoption("ablab_profile") == "full":
+        config.pluginmanager.register(DataRootCheck(str(data)), "ablab-data-root")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     workers = int(workerinput.get("workercount", 1))
     apply_threads(_option(config, "threads", lambda text: parse_threads(text, workers)))
@@ -179,12 +187,12 @@ def pytest_configure(config: pytest.Config) -> None:
         session_id=session_id,
         named=named is not None,
         profile=config.getoption("ablab_profile"),
-        data_root=Path(data) if data else default_root(),
+        data_root=data,
         download=config.getoption("ablab_download"),
         reuse=config.getoption("ablab_reuse"),
         save_models=MODELS_DIR if config.getoption("ablab_save_models") else None,
         batching=SeedBatching(_option(config, "seed_batch", parse_seed_batch)),
-        overrides=_overrides(config.getoption("ablab_set")),
+        overrides=overrides,
         locks=_locks(config, session_id, named is not None),
         **_cuda_options(config, device),
     )
@@ -209,14 +217,16 @@ def _option(config: pytest.Config, name: str, parse: Callable[[str], int]) -> in
 def _named_session(config: pytest.Config) -> tuple[str | None, Shard | None]:
     """--ablab-session (or ABLAB_SESSION) and --ablab-shard, checked. A shard without a session
     id is refused: an id made up per shard would put every shard in a session of its own."""
-    named = config.getoption("ablab_session") or os.environ.get("ABLAB_SESSION") or None
+    option = config.getoption("ablab_session")
+    named = option or os.environ.get("ABLAB_SESSION") or None
     text = config.getoption("ablab_shard")
     try:
         shard = None if text is None else parse_shard(text)
         if named is not None:
             check_session_id(named)
     except ShardError as error:
-        raise pytest.UsageError(str(error)) from None
+        given = "" if option or named is None else " (from ABLAB_SESSION)"
+        raise pytest.UsageError(f"{error}{given}") from None
     if shard is not None and named is None:
         raise pytest.UsageError(f"--ablab-shard {text}: needs --ablab-session ID (or "
                                 "ABLAB_SESSION), the same on every shard, e.g. the CI run id")
@@ -269,6 +279,13 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not hasattr(config, "workerinput"):
+        # Every module that registers factories is imported now. (An xdist worker cannot refuse
+        # the run here, pytest-xdist takes it for a crash: its cells fail in one line each.)
+        try:
+            check_registered(config.stash[SESSION_KEY].overrides)
+        except OverrideError as error:
+            raise pytest.UsageError(str(error)) from None
     if STATE_INPUT in getattr(config, "workerinput", {}):
         # A worker under variant scheduling: claims last, so xdist hands them out after every
         # cell (ablab.scale.variants); each worker collects the same order.

@@ -28,22 +28,30 @@ def find_pyproject(start: Path) -> Path | None:
     """The first pyproject.toml with a `[tool.ablab]` table in `start` or a folder above it."""
     for folder in [start.resolve(), *start.resolve().parents]:
         candidate = folder / PYPROJECT
-        if candidate.is_file() and "ablab" in _read(candidate).get("tool", {}):
+        tool = _read(candidate).get("tool", {}) if candidate.is_file() else {}
+        if isinstance(tool, dict) and "ablab" in tool:
             return candidate
     return None
 
 
 def project_imports(pyproject: Path) -> list[str]:
     """The module names of `[tool.ablab] imports` ([] without the table)."""
-    table = _read(pyproject).get("tool", {}).get("ablab", {})
+    tool = _read(pyproject).get("tool", {})
+    table = tool.get("ablab", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ProjectError(f"{pyproject}: [tool.ablab] must be a table (`[tool.ablab]` and "
+                           f"`imports = [...]` under it), got {table!r}")
     unknown = sorted(set(table) - {"imports"})
     if unknown:
         raise ProjectError(f"{pyproject}: [tool.ablab] has no key {unknown[0]!r}; "
                            "allowed: imports")
     imports = table.get("imports", [])
-    if not isinstance(imports, list) or not all(isinstance(m, str) and m for m in imports):
+    # Absolute dotted names: a relative one (`..x`) has no package to be relative to.
+    if not isinstance(imports, list) or not all(
+            isinstance(m, str) and all(part.isidentifier() for part in m.split("."))
+            for m in imports):
         raise ProjectError(f"{pyproject}: [tool.ablab] imports must be a list of module names, "
-                           f"got {imports!r}")
+                           f"got {imports!r}; e.g. [\"models\", \"datasets\"]")
     return imports
 
 

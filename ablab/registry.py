@@ -130,19 +130,34 @@ class Registry(Generic[F]):
 
     def check(self, name: str, kwargs: dict[str, Any], engine_kwargs: Iterable[str] = ()) -> None:
         """Raise a ValueError naming any keyword argument the factory does not take, a required
-        one that is missing, or a value outside its `Literal` annotation."""
+        one that is missing, or a value outside its annotation (a `Literal`'s choices, a type)."""
+        __tracebackhide__ = True
+        self._check_keys(name, [*kwargs, *engine_kwargs])
+        given = {*kwargs, *engine_kwargs}
+        for key, parameter in self.parameters(name).items():
+            if parameter.default is inspect.Parameter.empty and key not in given:
+                raise ValueError(f"{self.kind} {name!r} needs the argument {key!r}")
+        self._check_values(name, kwargs)
+
+    def check_given(self, name: str, kwargs: dict[str, Any]) -> None:
+        """`check` of some of the arguments only (an --ablab-set override of one key, the cell
+        giving the rest): no argument is required."""
+        __tracebackhide__ = True
+        self._check_keys(name, list(kwargs))
+        self._check_values(name, kwargs)
+
+    def _check_keys(self, name: str, keys: list[str]) -> None:
         __tracebackhide__ = True
         allowed = self.parameters(name)
-        for key in [*kwargs, *engine_kwargs]:
+        for key in keys:
             if key not in allowed:
                 options = ", ".join(allowed) or "none"
                 raise ValueError(
                     f"{self.kind} {name!r} takes no argument {key!r}; it takes: {options}"
                 )
-        given = {*kwargs, *engine_kwargs}
-        for key, parameter in allowed.items():
-            if parameter.default is inspect.Parameter.empty and key not in given:
-                raise ValueError(f"{self.kind} {name!r} needs the argument {key!r}")
+
+    def _check_values(self, name: str, kwargs: dict[str, Any]) -> None:
+        __tracebackhide__ = True
         hints = _hints(self.get(name))
         for key, value in kwargs.items():
             choices = _literal_choices(hints.get(key))

@@ -6,10 +6,11 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ablab.validate import check_fields
+from ablab.validate import check_fields, check_value
 
 if TYPE_CHECKING:
     from torch import nn
@@ -52,6 +53,52 @@ def _one_channel(kwargs_name: str, kwargs: dict[str, Any], knob: str) -> None:
     if knob in kwargs:
         raise ValueError(f"{kwargs_name}[{knob!r}]={kwargs[knob]!r} is not allowed; set the "
                          f"field {knob}= instead (one channel per knob)")
+
+
+# Each field's own bounds, whatever the other fields hold (the type comes first, from the
+# annotation). Construction checks them; so does the start-up check of an --ablab-set override
+# (ablab.overrides), before any cell exists. Bounds across fields stay in __post_init__.
+FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "lr": (lambda v: math.isfinite(v) and v > 0, "a finite number > 0"),
+    "batch_size": (lambda v: v > 0, "an integer > 0"),
+    "epochs": (lambda v: v > 0, "an integer > 0"),
+    "grad_clip": (lambda v: v is None or v > 0, "None (off) or a max norm > 0"),
+    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "window": (lambda v: v is None or v >= 0, "None or >= 0"),
+    "val_fraction": (lambda v: 0 < v < 1, "in (0, 1)"),
+    "test_fraction": (lambda v: 0 < v < 1, "in (0, 1)"),
+    "label_noise": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "patience": (lambda v: v is None or v > 0, "None or an integer > 0"),
+    "lr_candidates": (lambda v: all(c > 0 for c in v) and len(set(v)) == len(v),
+                      "() (off) or distinct learning rates > 0"),
+    "target_accuracy": (lambda v: v is None or 0 < v <= 1, "None or in (0, 1]"),
+    "seed": (lambda v: v >= 0, "an integer >= 0"),
+}
+CHOICES = {"monitor": MONITORS}
+# A knob that is a field of its own may not be set inside these kwargs fields as well.
+ONE_CHANNEL = {"model_kwargs": "dropout", "dataset_kwargs": "window"}
+
+
+def _check_own(name: str, value: Any) -> None:
+    __tracebackhide__ = True
+    if name in CHOICES:
+        _choice(name, value, CHOICES[name])
+    else:
+        ok, allowed = FIELD_RULES[name]
+        _check(name, ok(value), value, allowed)
+
+
+def check_field(name: str, value: Any) -> None:
+    """One field's value on its own, before an Experiment holds it (an --ablab-set override):
+    its type, its own bounds and, for a kwargs field, the one-channel rule. A ValueError names
+    the field; what depends on other fields (a factory's arguments, lr among lr_candidates) is
+    left to construction."""
+    __tracebackhide__ = True
+    check_value(Experiment, name, value)
+    if name in FIELD_RULES or name in CHOICES:
+        _check_own(name, value)
+    if name in ONE_CHANNEL:
+        _one_channel(name, value, ONE_CHANNEL[name])
 
 
 def check_device(device: str) -> None:
@@ -115,8 +162,8 @@ class Experiment:
         check_fields(self)  # types first: `lr="0.01"` is a field error, not a TypeError below
         # A stored experiment comes back from JSON with a list: the identity needs the tuple.
         object.__setattr__(self, "lr_candidates", tuple(self.lr_candidates))
-        _one_channel("model_kwargs", self.model_kwargs, "dropout")
-        _one_channel("dataset_kwargs", self.dataset_kwargs, "window")
+        for kwargs_name, knob in ONE_CHANNEL.items():
+            _one_channel(kwargs_name, getattr(self, kwargs_name), knob)
         MODELS.check(self.model, self.model_kwargs, ("dropout",) if self.dropout else ())
         window = ("window",) if self.window is not None else ()
         DATASETS.check(self.dataset, self.dataset_kwargs, window)
@@ -128,29 +175,12 @@ class Experiment:
         for name, asked in cuda_only.items():
             _check(name, not (asked and self.device == "cpu"), getattr(self, name),
                    "off on device='cpu' (it is a CUDA option)")
-        _check("lr", math.isfinite(self.lr) and self.lr > 0, self.lr, "a finite number > 0")
-        _check("batch_size", self.batch_size > 0, self.batch_size, "an integer > 0")
-        _check("epochs", self.epochs > 0, self.epochs, "an integer > 0")
-        _check("grad_clip", self.grad_clip is None or self.grad_clip > 0, self.grad_clip,
-               "None (off) or a max norm > 0")
-        _check("dropout", 0 <= self.dropout < 1, self.dropout, "in [0, 1)")
-        _check("window", self.window is None or self.window >= 0, self.window, "None or >= 0")
-        _check("val_fraction", 0 < self.val_fraction < 1, self.val_fraction, "in (0, 1)")
-        _check("test_fraction", 0 < self.test_fraction < 1, self.test_fraction, "in (0, 1)")
-        _check("label_noise", 0 <= self.label_noise < 1, self.label_noise, "in [0, 1)")
+        for name in [*FIELD_RULES, *CHOICES]:  # each field's own bounds, in a fixed order
+            _check_own(name, getattr(self, name))
         _check("val_fraction + test_fraction", self.val_fraction + self.test_fraction < 1,
                self.val_fraction + self.test_fraction, "< 1")
-        _check("patience", self.patience is None or self.patience > 0, self.patience,
-               "None or an integer > 0")
-        _choice("monitor", self.monitor, MONITORS)
-        _check("lr_candidates", all(c > 0 for c in self.lr_candidates)
-               and len(set(self.lr_candidates)) == len(self.lr_candidates), self.lr_candidates,
-               "() (off) or distinct learning rates > 0")
         _check("lr", not self.lr_candidates or self.lr in self.lr_candidates, self.lr,
                f"one of lr_candidates {self.lr_candidates} when they are given")
-        _check("target_accuracy", self.target_accuracy is None or 0 < self.target_accuracy <= 1,
-               self.target_accuracy, "None or in (0, 1]")
-        _check("seed", self.seed >= 0, self.seed, "an integer >= 0")
         check_axes(self.as_dict())  # after lr and epochs: the probe uses them
 
     def __hash__(self) -> int:

@@ -86,8 +86,13 @@ class SummaryReporter:
             if record is not None:
                 self.records.cells.append(record)
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):
+            return
+        if exitstatus == pytest.ExitCode.USAGE_ERROR:
+            # A run refused at start-up (e.g. a named session's collection differs, or a bad
+            # --ablab-set found after collection) trained nothing: its one-line error is all
+            # it says, not the session's stored claims from earlier runs.
             return
         session = self.config.stash[SESSION_KEY]
         claims = session.store.claims(sessions=[session.session_id])

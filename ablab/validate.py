@@ -29,6 +29,13 @@ def check_fields(instance: Any) -> None:
         _raise_if_wrong(field.name, getattr(instance, field.name), hints.get(field.name))
 
 
+def check_value(owner: type, name: str, value: object) -> None:
+    """check_fields for one field of `owner` and a value it does not hold yet (an override
+    checked at start-up); a field without an annotation the checker knows passes."""
+    __tracebackhide__ = True
+    _raise_if_wrong(name, value, _hints(owner).get(name))
+
+
 def check_kwargs(kind: str, name: str, factory: Callable[..., Any],
                  kwargs: dict[str, Any]) -> None:
     """Raise a ValueError when a keyword argument does not fit the factory's annotation."""

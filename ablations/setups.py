@@ -4,9 +4,31 @@ from these and says what it changes."""
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Collection, Sequence
 from typing import Any
 
+import pytest
+
 from ablab.spec import Experiment
+
+
+def names_from_env(variable: str, default: Sequence[str], allowed: Collection[str],
+                   known: str) -> tuple[str, ...]:
+    """A comma-separated list of names from the environment (unset or empty: `default`),
+    checked where it enters: a name that is not one of `allowed` (`known` says where those
+    come from) fails the module's collection in one line naming the variable and the allowed
+    names, so nothing trains, instead of a traceback or cells that skip or fail one by one."""
+    text = os.environ.get(variable, "")
+    if not text.strip():
+        return tuple(default)
+    names = tuple(name.strip() for name in text.split(","))
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        pytest.fail(f"{variable}={text}: {', '.join(map(repr, unknown))} not {known}; "
+                    f"allowed, comma-separated: {', '.join(sorted(allowed))}", pytrace=False)
+    return names
+
 
 S1_EPOCHS = 20  # past S1's overfitting turn (its curves turn at 12 +/- 2 epochs)
 S1_TEST_FRACTION = 0.1  # S1 holds out about 10 % of the cells for its test split

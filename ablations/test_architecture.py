@@ -16,8 +16,8 @@ import pytest
 from ablab import ClaimFixture, EnsembleFixture, RunFixture
 from ablab.checks import check_learned
 from ablab.spec import Experiment
-from ablations.setups import expanded, s3_models
-from models.zoo import weights_path
+from ablations.setups import expanded, names_from_env, s3_models
+from models.zoo import BUILDERS, weights_path
 
 STUDY = "architecture"
 # Per write-up: S3 the MLP, S4 the plain CNN (does autoencoder pre-training help?), S5 the CNN
@@ -26,12 +26,12 @@ CONTROL = {"s3-*": "s3-mlp", "s4-*": "s4-cnn", "s5-*": "s5-scratch",
            "s6-*": "s6-alexnet-frozen"}
 # S5's class-folder images (e.g. the 104 flowers): ABLAB_IMAGE_FOLDER, absolute or relative
 # to the data root. Not shipped in ../shared/data, so S5 skips there with the reason.
-IMAGE_FOLDER = os.environ.get("ABLAB_IMAGE_FOLDER", "flowers")
+IMAGE_FOLDER = os.environ.get("ABLAB_IMAGE_FOLDER") or "flowers"  # empty: unset
 S5_LRS = (1e-3, 1e-4, 1e-5)  # S5 chooses each model's learning rate among these on validation
 # S5's deep networks (models/zoo.py names), each from scratch and from ImageNet weights; the
 # study's are VGG16 and ResNet50. ABLAB_S5_NETS=resnet18 (comma-separated) swaps in smaller
 # zoo networks with the same cells otherwise (the end-to-end test on a CPU does).
-S5_DEEP = tuple(os.environ.get("ABLAB_S5_NETS", "vgg16,resnet50").split(","))
+S5_DEEP = names_from_env("ABLAB_S5_NETS", ("vgg16", "resnet50"), BUILDERS, "a zoo network")
 S5_NETS = ("scratch", *S5_DEEP, *(f"{net}-imagenet" for net in S5_DEEP))
 
 

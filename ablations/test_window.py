@@ -7,7 +7,6 @@ collapse onto the majority class (S2's lesson: its models did, unnoticed)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from ablab.data.embedded import TRUE_LAG
 from ablab.data.loading import default_root
 from ablab.data.sources import DataUnavailable
 from ablab.spec import Experiment
+from ablations.setups import names_from_env
 from datasets.uea import uea_sets
 
 STUDY = "window"
@@ -32,12 +32,7 @@ def full_sets(root: Path | None) -> list[str]:
     """The UEA sets of the full profile: every set under `<root>/timeseries/`, or those named
     in ABLAB_UEA_SETS (comma-separated) to narrow it; DataUnavailable when none is there."""
     found = uea_sets(root)
-    wanted = [n.strip() for n in os.environ.get("ABLAB_UEA_SETS", "").split(",") if n.strip()]
-    unknown = sorted(set(wanted) - set(found))
-    if unknown:
-        raise ValueError(f"ABLAB_UEA_SETS: {unknown} not under {root}/timeseries; "
-                         f"found: {', '.join(found)}")
-    return wanted or found
+    return list(names_from_env("ABLAB_UEA_SETS", found, found, f"under {root}/timeseries"))
 
 
 def base(profile: str, root: Path | None = None) -> dict[str, Experiment]:

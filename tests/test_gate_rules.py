@@ -126,7 +126,8 @@ def test_a_new_bad_status_is_a_regression() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("alpha", 0.0, "--alpha"), ("k", -1.0, "--k"), ("speed_ratio", 0.5, "--speed-ratio"),
-     ("floor", math.nan, "--floor")],
+     ("floor", math.nan, "--floor"), ("k", math.inf, "--k=inf"),  # inf: a gate that never fails
+     ("speed_ratio", math.inf, "--speed-ratio=inf")],
 )
 def test_thresholds_are_validated(field: str, value: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -68,6 +68,8 @@ def test_the_named_modules_register_their_models_from_the_project_folder(tmp_pat
     ('[tool.ablab]\nimports = "models"',
      r"\[tool.ablab\] imports must be a list of module names, got 'models'"),
     ('[tool.ablab]\nimport = ["models"]', r"\[tool.ablab\] has no key 'import'; allowed: imports"),
+    ("[tool]\nablab = 5", r"\[tool.ablab\] must be a table"),  # was a TypeError traceback
+    ('[tool.ablab]\nimports = ["..x"]', r"imports must be a list of module names, got \['..x'\]"),
 ])
 @pytest.mark.usefixtures("isolated")
 def test_a_bad_table_is_one_error_naming_the_file_and_key(

@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from ablab.overrides import apply_overrides, parse_override
+from ablab.overrides import (
+    OverrideError,
+    apply_overrides,
+    check_overrides,
+    check_registered,
+    parse_override,
+    parse_overrides,
+)
 from ablab.report.markdown import header_markdown
 from ablab.spec import Experiment
 from ablab.store import RunRow
@@ -161,6 +168,40 @@ def test_override_values_and_their_validation() -> None:
     assert changed.key("fp") != exp.key("fp")
     with pytest.raises(ValueError, match=r"--ablab-set grad_clip=-1: grad_clip=-1 is not"):
         apply_overrides(exp, {"grad_clip": -1})
+
+
+def start_up_checks(settings: list[str]) -> None:
+    """What the plugin asks of --ablab-set before anything trains: at configure, then after
+    collection."""
+    overrides = parse_overrides(settings)
+    check_overrides(overrides)
+    check_registered(overrides)
+
+
+@pytest.mark.parametrize("settings", [
+    ["optimizer_kwargs.momentum=0.9"],  # sgd takes it: a cell with optimizer="sgd" may run
+    ["penalty_kwargs.weight=0.001"],  # l1 and l2 take it; their required weight is the cell's
+    ["optimizer=sgd", "optimizer_kwargs.nesterov=true"],
+    ["model_kwargs.channels=[8, 16]", "epochs=2", "lr_candidates=[0.01, 0.001]"],
+    ["patience=None", "grad_clip=1", "dataset_kwargs={}"],
+])
+def test_an_override_some_cell_can_take_passes_the_start_up_checks(settings: list[str]) -> None:
+    start_up_checks(settings)
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    (["epochs=abc"], "epochs='abc' is not allowed; epochs must be an integer"),
+    (["lr_candidates=[0.1, -1]"], "lr_candidates must be () (off) or distinct"),
+    (["dataset_kwargs.window=3"], "set the field window= instead"),
+    (["loss=nll"], "unknown loss 'nll'"),
+    (["schedule_kwargs.gama=0.5"], "no registered schedule takes it"),
+    (["init=xavier", "init_kwargs.gain=abc"], "init 'xavier': gain='abc' is not allowed"),
+])
+def test_an_override_no_cell_can_take_is_refused_at_start_up(
+    settings: list[str], message: str
+) -> None:
+    with pytest.raises(OverrideError, match=re.escape(message)):
+        start_up_checks(settings)
 
 
 def test_the_report_header_names_the_overrides() -> None:

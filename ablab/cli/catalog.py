@@ -18,7 +18,8 @@ from typing import Any
 
 from tabulate import tabulate
 
-from ablab.data.loading import default_cache, default_root
+from ablab.cli.common import checked_cache
+from ablab.data.loading import given_root
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.data.tensors import DataContext
 from ablab.registry import DATASETS, MODELS, _literal_choices
@@ -26,9 +27,9 @@ from ablab.registry import DATASETS, MODELS, _literal_choices
 
 def add_parser(subparsers: Any) -> None:
     data = subparsers.add_parser("datasets", help="list registered datasets and availability")
-    data.add_argument("--data", type=Path, default=None,
+    data.add_argument("--data", default=None, metavar="PATH",
                       help="data root (default: ABLAB_DATA)")
-    data.add_argument("--cache", type=Path, default=None,
+    data.add_argument("--cache", type=Path, default=None, metavar="PATH",
                       help="decoded-data cache (default: ABLAB_CACHE or the user cache)")
     data.add_argument("--only", action="append", default=None, metavar="NAME",
                       help="list only this dataset (repeatable)")
@@ -97,8 +98,8 @@ def main_datasets(args: argparse.Namespace) -> int:
         if unknown:
             raise ValueError(f"unknown dataset {unknown[0]!r}; known: {', '.join(names)}")
         names = [n for n in names if n in args.only]
-    root = args.data if args.data is not None else default_root()
-    ctx = DataContext(seed=0, root=root, cache=args.cache or default_cache())
+    root = given_root(args.data, "--data")  # a folder, checked (ABLAB_DATA too)
+    ctx = DataContext(seed=0, root=root, cache=checked_cache(args.cache))
     print(f"data root: {root if root is not None else '(none: set ABLAB_DATA or --data)'}")
     headers = ["dataset", "available", "samples", "train / val / test", "input", "classes"]
     rows = dataset_rows(ctx, names)

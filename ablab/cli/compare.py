@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ablab.atomic import write_text
-from ablab.cli.common import CommandError, add_db_option
+from ablab.cli.common import CommandError, add_db_option, given
 from ablab.gate import compare
 from ablab.gate.compare import compare_frames
 from ablab.gate.export import read_table, session_frame
@@ -15,6 +15,7 @@ from ablab.gate.markdown import markdown
 from ablab.gate.verdicts import Thresholds
 from ablab.scale.missing import untrained_markdown
 from ablab.store import open_store
+from ablab.writable import check_file
 
 
 def _limits(args: argparse.Namespace) -> Thresholds:
@@ -24,6 +25,8 @@ def _limits(args: argparse.Namespace) -> Thresholds:
 
 def main(args: argparse.Namespace) -> int:
     limits = _limits(args)
+    if args.out is not None:  # before anything is read or printed: the report must fit there
+        check_file(Path(args.out), f"--out {args.out}", example="gate.md")
     baseline_path = Path(args.baseline)
     baseline = read_table(baseline_path)
     untrained = ""
@@ -54,15 +57,15 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "compare", help="the regression gate: a session against a baseline table",
         description=compare.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", required=True, metavar="FILE",
+    parser.add_argument("--baseline", required=True, metavar="FILE", type=given("a file"),
                         help="baseline table (.csv or .parquet) written by `ablab export`")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--session", default=None, metavar="ID",
+    source.add_argument("--session", default=None, metavar="ID", type=given("a session id"),
                         help="session to judge (default: the newest in --db)")
-    source.add_argument("--current", default=None, metavar="FILE",
+    source.add_argument("--current", default=None, metavar="FILE", type=given("a file"),
                         help="judge an exported table instead of a database session")
     add_db_option(parser)
-    parser.add_argument("--out", default=None, metavar="FILE.md",
+    parser.add_argument("--out", default=None, metavar="FILE.md", type=given("a file path"),
                         help="also write the Markdown report here")
     parser.add_argument("--floor", type=float, default=defaults.floor,
                         help=f"accuracy drop always tolerated (default {defaults.floor})")

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ablab.cli.common import add_db_option
-from ablab.report.write import write_report
+from ablab.cli.common import add_db_option, given
+from ablab.report.write import check_report_folder, write_report
 from ablab.store import RunStore, open_store
 from ablab.store.base import as_utc
 
@@ -21,19 +21,25 @@ def add_parser(subparsers: Any) -> None:
     add_db_option(parser)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--session", action="append", default=None, metavar="ID",
+                       type=given("a session id"),
                        help="a session to report; repeat for several (default: the newest, "
                             "i.e. the last pytest invocation with all its workers)")
     which.add_argument("--since", default=None, metavar="TIME",
                        help="every session started at or after TIME, an ISO date or date/time "
                             "(2026-12-05, 2026-12-05T14:30; UTC unless it has an offset)")
     which.add_argument("--all", action="store_true", help="every session in the database")
-    parser.add_argument("--study", default=None, metavar="NAME", help="only this study")
-    parser.add_argument("--out", default=Path("results"), type=Path, metavar="DIR",
+    parser.add_argument("--study", default=None, metavar="NAME", type=given("a study name"),
+                        help="only this study")
+    parser.add_argument("--out", default="results", type=given("a folder"), metavar="DIR",
                         help="folder for REPORT.md and figures/ (default results)")
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    # Before the rows are read and the figures drawn: a folder that cannot take the report.
+    check_report_folder(Path(args.out), f"--out {args.out}")
+    if args.since is not None:
+        parse_since(args.since)  # a malformed time is one line before the database is opened
     with open_store(args.db) as store:  # a bad URL is a one-line error in ablab.__main__
         store.check(write=False)  # a foreign or damaged database: one line, left as it was
         path = _report(store, args)
@@ -79,4 +85,4 @@ def chosen_sessions(store: RunStore, args: argparse.Namespace) -> list[str]:
 def _report(store: RunStore, args: argparse.Namespace) -> Path:
     sessions = chosen_sessions(store, args)
     command = " ".join(["python -m ablab", *sys.argv[1:]])
-    return write_report(store, sessions, args.out, command, args.study)
+    return write_report(store, sessions, Path(args.out), command, args.study)

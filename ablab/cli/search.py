@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 import optuna
@@ -18,8 +17,9 @@ import torch
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from ablab.cli.common import add_db_option
-from ablab.data.loading import default_root
+from ablab.cli.common import CommandError, add_db_option, checked_cache
+from ablab.data.loading import given_root
+from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.search.backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, open_storage
 from ablab.search.runner import SearchOptions, run_search, search_base
 from ablab.search.spec import PRUNERS, SEARCHES, Search, get_search
@@ -93,9 +93,12 @@ def _validate(args: argparse.Namespace) -> None:
                          f"--heartbeat-interval {args.heartbeat_interval}")
     if args.seed < 0:
         raise ValueError(f"--seed {args.seed} is not allowed; give an integer >= 0")
-    if args.name is not None and not args.name.strip():
-        raise ValueError("--name '' is not allowed; give a study name")
+    if args.name is not None and (not args.name.strip() or args.name != args.name.strip()):
+        raise ValueError(f"--name {args.name!r} is not allowed; give a study name without "
+                         "surrounding spaces")
     check_device(args.device)
+    given_root(args.data, "--data")  # a folder, checked (ABLAB_DATA too)
+    checked_cache()
 
 
 def _progress(n_trials: int, name: str) -> tuple[tqdm[Any], Any]:
@@ -156,13 +159,16 @@ def _run(args: argparse.Namespace, search: Search, store: SqlStore) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     session = Session(store=store, device=resolve_device(args.device), profile=args.profile,
-                      data_root=Path(args.data) if args.data else default_root())
+                      data_root=given_root(args.data, "--data"))
     options = SearchOptions(n_trials=args.n_trials, study_name=args.name or search.name,
                             seed=args.seed, pruner=args.pruner, epochs=args.epochs,
                             timeout=args.timeout, command=_command(args))
     # Build the base experiment and load its data before Optuna creates anything: a bad
     # profile or missing data files end here with nothing written.
-    session.data(session.prepare(search_base(search, args.profile, args.seed, args.epochs)))
+    try:
+        session.data(session.prepare(search_base(search, args.profile, args.seed, args.epochs)))
+    except (DataUnavailable, CorruptData) as error:
+        raise CommandError(f"--profile {args.profile}: {error}") from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar says it instead
     storage = open_storage(store.url, heartbeat_interval=args.heartbeat_interval,
                            grace_period=args.grace_period)

@@ -25,6 +25,31 @@ def default_root() -> Path | None:
     return Path(explicit) if explicit else None
 
 
+def check_root(path: str, source: str) -> Path:
+    """A data root as given (`source`: an option such as --data, or ABLAB_DATA), checked to be
+    an existing folder: a ValueError saying what it is instead."""
+    shown = path or "''"
+    given = f"{source} {shown}" if source.startswith("-") else f"{source}={shown}"
+    if not path:
+        problem = "is empty"
+    elif Path(path).is_file():
+        problem = "is a file, not a folder"
+    elif not Path(path).is_dir():
+        problem = "no such folder"
+    else:
+        return Path(path)
+    raise ValueError(f"{given}: {problem}; give the folder that holds the data sets (see "
+                     "docs/data-and-models.md)")
+
+
+def given_root(option: str | None, source: str) -> Path | None:
+    """The data root an option names, else ABLAB_DATA (unset or empty: none), checked."""
+    if option is not None:
+        return check_root(option, source)
+    explicit = os.environ.get("ABLAB_DATA")
+    return check_root(explicit, "ABLAB_DATA") if explicit else None
+
+
 def load_data(
     exp: Experiment, root: Path | None = None, cache: Path | None = None, download: bool = False
 ) -> TensorData:

@@ -122,6 +122,17 @@ def check_columns(frame: pd.DataFrame, what: str) -> None:
                           f"export`)")
 
 
+def _check_numbers(frame: pd.DataFrame, what: str, columns: Iterable[str]) -> None:
+    """The gated columns hold numbers (NaN allowed): a text value in an edited table, or a
+    text column given to --metric, is one line naming it, not pandas' own error."""
+    for column in columns:
+        if column in frame.columns and not pd.api.types.is_numeric_dtype(frame[column]):
+            found = pd.to_numeric(frame[column], errors="coerce").isna() & frame[column].notna()
+            example = frame[column][found].iloc[0] if found.any() else frame[column].iloc[0]
+            raise ExportError(f"{what}: column {column} holds {example!r}, not a number; a "
+                              "gated column (accuracy, --metric, timings) must be numeric")
+
+
 def compare_frames(
     baseline: pd.DataFrame, current: pd.DataFrame, limits: Thresholds,
     extra_metrics: Iterable[str] = (), match: str = "cell",
@@ -137,9 +148,11 @@ def compare_frames(
     unknown = [name for name in extra_metrics if name not in baseline.columns]
     if unknown:
         raise ExportError(f"--metric {', '.join(unknown)}: no such column in the baseline")
+    metrics = metrics_for(limits, extra_metrics)
+    for frame, what in ((baseline, "baseline"), (current, "this run")):
+        _check_numbers(frame, what, [m.column for m in metrics])
     base_cells = _cells(baseline)
     current_cells = _cells(current)
-    metrics = metrics_for(limits, extra_metrics)
     verdicts: list[Verdict] = []
     for cell in sorted(set(base_cells) & set(current_cells)):
         b, c = base_cells[cell], current_cells[cell]

@@ -111,6 +111,8 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 def read_table(path: Path) -> pd.DataFrame:
     """An exported table; ExportError when it is missing, unreadable or of unknown format."""
     suffix = check_format(path)
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder; give the table `ablab export` wrote")
     if not path.is_file():
         raise ExportError(f"{path}: no such file")
     try:

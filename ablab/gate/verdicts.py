@@ -41,13 +41,18 @@ class Thresholds:
     speed_ratio: float = 1.5
 
     def __post_init__(self) -> None:
+        # Finite too: an infinite floor, k or ratio would tolerate every drop, a gate that
+        # cannot fail.
         for name in ("floor", "epochs_floor", "k"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"--{name.replace('_', '-')}={value} is not allowed; it must "
+                                 "be a finite number >= 0")
         if not 0 < self.alpha < 1:
             raise ValueError(f"--alpha={self.alpha} is not allowed; it must be in (0, 1)")
-        if not self.speed_ratio >= 1:
-            raise ValueError(f"--speed-ratio={self.speed_ratio} is not allowed; it must be >= 1")
+        if not (math.isfinite(self.speed_ratio) and self.speed_ratio >= 1):
+            raise ValueError(f"--speed-ratio={self.speed_ratio} is not allowed; it must be a "
+                             "finite number >= 1")
 
     def allowed(self, metric: Metric, baseline_mean: float) -> float:
         """How much worse than the baseline a mean may be before the floor is crossed."""

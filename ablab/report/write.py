@@ -17,8 +17,18 @@ from ablab.report.markdown import report_markdown, studies
 from ablab.scale.missing import untrained_markdown
 from ablab.store import RunStore
 from ablab.store.artifacts import artifacts_root
+from ablab.writable import NotWritable, check_folder
 
 STAGE_PREFIX, STAGE_SUFFIX = ".report-", ".partial"
+
+
+def check_report_folder(out: Path, head: str) -> None:
+    """NotWritable unless DIR/REPORT.md and DIR/figures/ can be written: asked before the rows
+    are read and the figures drawn (`head`: the option and its value)."""
+    check_folder(out, head)
+    if (out / "REPORT.md").is_dir():
+        raise NotWritable(f"{head}: {out / 'REPORT.md'} is a folder; the report is a file "
+                          "there, so move the folder or give another one")
 
 
 def write_report(store: RunStore, sessions: Sequence[str], out: Path, command: str,

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from ablab.atomic import atomic_path
 
 ARTIFACTS = ("predictions", "embeddings", "samples", "filters", "reconstructions")
+ARTIFACTS_ENV = "ABLAB_ARTIFACTS"
 
 
 def check_artifacts(names: Collection[str]) -> tuple[str, ...]:
@@ -37,7 +38,7 @@ def check_artifacts(names: Collection[str]) -> tuple[str, ...]:
 
 def artifacts_root(db_url: str) -> Path:
     """`ABLAB_ARTIFACTS`, else `artifacts/` beside a SQLite file, else `results/artifacts`."""
-    explicit = os.environ.get("ABLAB_ARTIFACTS")
+    explicit = os.environ.get(ARTIFACTS_ENV)
     if explicit:
         return Path(explicit)
     url = make_url(db_url)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Collection
 from contextlib import closing
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ablab.store.base import StoreError
+from ablab.writable import NotWritable, check_folder
 
 WRITE_PROBE = "ablab_write_check"  # created and rolled back inside one transaction
 
@@ -78,23 +78,12 @@ def _check_columns(present: set[str], shown: str, required: Collection[str]) -> 
 
 
 def _probe_folder(folder: Path, shown: str) -> None:
-    """Create `folder` (as the first write will) and a file in it, then remove both: the only
-    test that holds for root too (os.access says yes to /proc). Nothing stays behind."""
-    made: list[Path] = []
+    """The folder can be made and written (ablab.writable: the only test that holds for root
+    too, for whom os.access says yes to /proc); nothing stays behind."""
     try:
-        for step in reversed([folder, *folder.parents]):
-            if not step.exists():
-                step.mkdir()
-                made.append(step)
-        handle, probe = tempfile.mkstemp(dir=folder, prefix=".ablab-write-check-")
-        os.close(handle)
-        Path(probe).unlink()
-    except OSError as error:
-        raise StoreError(f"database {shown}: cannot create folder {folder} or a file in it "
-                         f"({error.strerror or error}); give a writable path") from None
-    finally:
-        for step in reversed(made):
-            step.rmdir()
+        check_folder(folder, f"database {shown}")
+    except NotWritable as error:
+        raise StoreError(str(error)) from None
 
 
 def _write_probe(connection: sa.Connection) -> None:

@@ -12,6 +12,8 @@ from collections.abc import MutableMapping
 
 SLOTS_ENV = "ABLAB_CUDA_SLOTS"  # comma-separated UUIDs, one per xdist worker
 UUID = re.compile(r"\(UUID: ([^)]+)\)")
+# What CUDA_VISIBLE_DEVICES takes: a GPU's index, or a GPU or MIG UUID as nvidia-smi -L lists it.
+SLOT = re.compile(r"\d+|(GPU|MIG)-[A-Za-z0-9/-]+")
 
 
 def slots(listing: str) -> list[str]:
@@ -28,10 +30,25 @@ def slots(listing: str) -> list[str]:
     return [uuid for gpu, migs in gpus for uuid in (migs or [gpu])]
 
 
+def parse_slots(text: str) -> list[str]:
+    """ABLAB_CUDA_SLOTS as a list ([] unset or empty); a ValueError for an entry that is no
+    GPU index or UUID: CUDA would hide every GPU from the worker, which would train on the CPU
+    (--ablab-device auto) or fail each cell (cuda)."""
+    if not text.strip():
+        return []
+    listed = text.split(",")
+    for slot in listed:
+        if not SLOT.fullmatch(slot):
+            raise ValueError(f"{SLOTS_ENV}={text}: {slot!r} is not a GPU index or a GPU- or "
+                             "MIG- UUID; give them comma-separated, without spaces, as "
+                             "`python -m ablab.train.slots` prints them")
+    return listed
+
+
 def pin_worker(env: MutableMapping[str, str]) -> None:
     """Under pytest-xdist with ABLAB_CUDA_SLOTS set, worker gwN sees only slot N mod count:
     called before CUDA initialises, so the worker's `cuda:0` is its own GPU or MIG slice."""
-    listed = [s for s in env.get(SLOTS_ENV, "").split(",") if s]
+    listed = parse_slots(env.get(SLOTS_ENV, ""))
     worker = env.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
     if listed and worker.isdigit():
         env["CUDA_VISIBLE_DEVICES"] = listed[int(worker) % len(listed)]

@@ -464,8 +464,8 @@ STUDIES: dict[str, tuple[str, str]] = {
 def _env(folder: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {**child_env(), "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1",
            "ABLAB_CACHE": str(folder / "cache"), "OMP_NUM_THREADS": "1"}
-    # As a user runs them: not as an xdist worker of this run (pytest-benchmark would warn on
-    # stderr, and ABLAB_CUDA_SLOTS would pin the command to this worker's GPU).
+    # As a user runs them: not as an xdist worker of this run (child_env), and without this
+    # suite's database or data root.
     for name in ("ABLAB_DB", "ABLAB_DATA"):
         env.pop(name, None)
     env.update({k: v.format(dir=folder) for k, v in extra.items()})

@@ -45,7 +45,11 @@ LOW, HIGH = 2, 5
 RAN = re.compile(r"\[(gw\d+)\] \[\s*\d+%\] PASSED (\S+)")
 
 
-@pytest.mark.parametrize("dist", ["load", "worksteal", "loadfile", "loadscope"])
+# load and worksteal hand two claims to two workers (where the race was); loadfile and
+# loadscope keep a module on one worker and run with the slow tests (`-m slow`, CI).
+@pytest.mark.parametrize("dist", ["load", "worksteal",
+                                  pytest.param("loadfile", marks=pytest.mark.slow),
+                                  pytest.param("loadscope", marks=pytest.mark.slow)])
 def test_two_claims_sharing_a_variant_train_each_extra_seed_once(
     tmp_path: Path, dist: str
 ) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 from ablab.data.sources import fingerprint
 from ablab.data.tensors import DataContext, TensorData, split
@@ -30,6 +29,8 @@ CLASSES = ("class0", "class1", "class2", "class3")
 @register_dataset
 def digits(*, ctx: DataContext) -> TensorData:
     """1,797 images (1, 8, 8) scaled to [0, 1], 10 classes, stratified split from the seed."""
+    from sklearn.datasets import load_digits  # on first use: sklearn costs a second to load
+
     bunch = load_digits()
     x = (np.asarray(bunch.images, dtype=np.float32) / 16.0)[:, None, :, :]
     y = np.asarray(bunch.target, dtype=np.int64)

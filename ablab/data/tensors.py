@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
+
+
+def _train_test_split(*arrays: Any, **options: Any) -> list[Any]:
+    """scikit-learn's split, imported on first use: importing sklearn costs about a second,
+    and every pytest run that loads ablab's plugin imports this module."""
+    from sklearn.model_selection import train_test_split
+
+    return list(train_test_split(*arrays, **options))
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ def split(
     x: np.ndarray, y: np.ndarray, ctx: DataContext, classes: tuple[str, ...], fingerprint: str
 ) -> TensorData:
     """Stratified train / validation / test split made from the seed."""
-    x_rest, x_test, y_rest, y_test = train_test_split(
+    x_rest, x_test, y_rest, y_test = _train_test_split(
         x, y, test_size=ctx.test_fraction, stratify=y, random_state=ctx.seed
     )
     return split_validation(x_rest, y_rest, x_test, y_test, ctx, classes, fingerprint)
@@ -71,7 +79,7 @@ def split_validation(
 ) -> TensorData:
     """Carve a stratified validation split from the training data; the test split stays fixed."""
     val_share = ctx.val_fraction / (1 - ctx.test_fraction)
-    x_tr, x_val, y_tr, y_val = train_test_split(
+    x_tr, x_val, y_tr, y_val = _train_test_split(
         x_train, y_train, test_size=val_share, stratify=y_train, random_state=ctx.seed
     )
     return TensorData(
@@ -126,5 +134,5 @@ def stratified_subset(
                          f"{len(y)}")
     if size == len(y):
         return x, y
-    x_sub, _, y_sub, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
+    x_sub, _, y_sub, _ = _train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
     return x_sub, y_sub

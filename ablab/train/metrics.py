@@ -9,13 +9,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import (
-    accuracy_score,
-    confusion_matrix,
-    precision_recall_fscore_support,
-    roc_auc_score,
-)
 
 from ablab.spec import EpochRecord
 from ablab.stats.chance import at_or_below_chance, majority_share
@@ -34,12 +27,19 @@ def is_collapsed(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> bo
     return bool(predicted_share >= COLLAPSE_SHARE and true_share < COLLAPSE_SHARE)
 
 
+# scikit-learn is imported inside the functions: it costs about a second, and every pytest run
+# that loads ablab's plugin imports this module, training or not.
+
+
 def classification_metrics(
     y_true: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
 ) -> dict[str, Any]:
     """Accuracy, macro and weighted precision / recall / F1, per-class report, confusion matrix,
     ROC AUC (binary, or one-vs-rest macro), the collapse flag, the chance level (majority-class
     share of the test split) and the at-chance flag (ablab.stats.chance)."""
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
     labels = list(range(len(classes)))
     finite = bool(np.isfinite(probs).all())
     y_pred = probs.argmax(axis=1) if finite else np.zeros_like(y_true)
@@ -83,6 +83,8 @@ def chance_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> 
 
 def roc_auc(y_true: np.ndarray, probs: np.ndarray, num_classes: int) -> float:
     """Binary AUC, or the macro one-vs-rest AUC; NaN when a class is missing from the labels."""
+    from sklearn.metrics import roc_auc_score
+
     if len(np.unique(y_true)) < num_classes:
         return math.nan
     if num_classes == 2:

@@ -25,9 +25,17 @@ def parse_threads(text: str, workers: int = 1) -> int:
     return int(text)
 
 
+# What OpenMP, OpenBLAS and MKL read for their pool size when they are loaded.
+BLAS_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def apply_threads(threads: int) -> None:
-    """Set torch's intra-op threads and every BLAS / OpenMP pool threadpoolctl finds."""
+    """Set torch's intra-op threads and every BLAS / OpenMP pool threadpoolctl finds, and
+    the variables those libraries read when they load: scikit-learn and scipy load theirs on
+    first use, after this call (ablab.data.tensors, ablab.train.metrics)."""
     torch.set_num_threads(threads)
+    for name in BLAS_VARIABLES:
+        os.environ[name] = str(threads)
     threadpool_limits(limits=threads)  # process-wide: kept for the process's lifetime
 
 

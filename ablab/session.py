@@ -183,11 +183,12 @@ class Session:
         """`cell` is a cell this session trained for another test: a reference row, unless
         the session has a row of the cell in `cell`'s study and variant already (an ensemble
         trained the member its own test asks for now, or the other way round): one row of a
-        study's cell per session."""
+        study's cell per session. Optuna trials with the same parameters are rows of their own
+        (one per trial number, as a study's trials are)."""
         result = result_from_row(trained)
         result.metrics["training"] = shared_record(trained)
         result.timings = shared_timings(trained)  # nothing trained here: 0 s of its own
-        if not any(r.key == trained.key and r.variant == cell.variant
+        if not any(r.key == trained.key and r.variant == cell.variant and r.trial == cell.trial
                    for r in self.store.rows(session=self.session_id, study=cell.study)):
             self.store.append(self.row(result, cell))
         return result

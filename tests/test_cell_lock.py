@@ -169,3 +169,17 @@ def test_a_cell_of_one_study_asked_for_twice_keeps_one_row(tmp_path: Path) -> No
     assert [(r.study, r.variant, r.seed) for r in store.rows()] == [("one", "a", 0),
                                                                      ("two", "a", 0)]
     store.close()
+
+
+def test_search_trials_of_the_same_cell_keep_a_row_each(tmp_path: Path) -> None:
+    """Optuna trials that sample (or are enqueued with) the same parameters are trials of
+    their own: one row per trial number, the later ones shared, none trained twice."""
+    store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    session = Session(store=store, device=torch.device("cpu"), cache=tmp_path / "cache")
+    trained: list[str] = []
+    counted(session, trained, "once")
+    for number in range(3):
+        session.run(EXP, CellInfo(study="search", variant="lr=0.01", trial=number))
+    assert trained == ["once"]
+    assert [r.trial for r in store.rows()] == [0, 1, 2]
+    store.close()

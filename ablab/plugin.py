@@ -15,7 +15,6 @@ from ablab import claim_fixtures, fixtures
 from ablab.batching import SeedBatching, parse_seed_batch
 from ablab.cells import control_error
 from ablab.claim_fixtures import CLAIM_FIXTURES, session_seeds
-from ablab.cli.common import given
 from ablab.data_root_check import DataRootCheck
 from ablab.overrides import OverrideError, check_overrides, check_registered, parse_overrides
 from ablab.project import PYPROJECT, ProjectError, load_project
@@ -36,6 +35,7 @@ from ablab.terminal import SummaryReporter
 from ablab.train.devices import resolve_device
 from ablab.train.slots import pin_worker
 from ablab.train.threads import DEFAULT_THREADS, apply_threads, parse_threads
+from ablab.validate import given
 
 
 def _seed_count(text: str) -> SeedCount:

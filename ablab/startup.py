@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ablab.data.loading import given_root
+from ablab.data.loading import checked_cache, given_root
 from ablab.report.write import check_report_folder
 from ablab.store.artifacts import ARTIFACTS_ENV, artifacts_root
 from ablab.train.slots import SLOTS_ENV, parse_slots
 from ablab.writable import NotWritable, check_folder
 
-CACHE_ENV = "ABLAB_CACHE"
 MODELS_DIR = Path("results/models")  # --ablab-save-models
 REPORT_DIR = Path("results")  # --ablab-report
 
@@ -39,15 +38,13 @@ def check_outputs(config: pytest.Config, db_url: str) -> None:
     if hasattr(config, "workerinput"):
         return
     folders = []
-    cache = os.environ.get(CACHE_ENV)
-    if cache:  # unset: the user's cache folder, which a cell that needs it creates
-        folders.append((Path(cache), f"{CACHE_ENV}={cache}"))
     artifacts = os.environ.get(ARTIFACTS_ENV)
     folders.append((artifacts_root(db_url), f"{ARTIFACTS_ENV}={artifacts}" if artifacts
                     else f"the figure artifacts folder (beside {db_url}; set {ARTIFACTS_ENV})"))
     if config.getoption("ablab_save_models"):
         folders.append((MODELS_DIR, f"--ablab-save-models writes to {MODELS_DIR}"))
     try:
+        checked_cache()  # ABLAB_CACHE if set; the user's cache folder is made when needed
         for folder, head in folders:
             check_folder(folder, head)
         if config.getoption("ablab_report"):

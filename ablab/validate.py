@@ -9,6 +9,7 @@ None, Literal, X | Y, tuple[...], list[...], dict[...]); any other annotation is
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import math
 import types
@@ -132,3 +133,14 @@ def _plural(hint: object) -> str:
     words = describe(hint)
     return {"an integer": "integers", "a finite number": "finite numbers",
             "a string": "strings"}.get(words, words)
+
+
+def given(what: str) -> Callable[[str], str]:
+    """An argparse type for text that may not be empty (`--db "$URL"` with URL unset would
+    otherwise quietly mean the default); `what` is what to give instead."""
+    def text(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"{value!r} is not allowed; give {what}")
+        return value
+
+    return text

@@ -18,8 +18,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from ablab.cli.common import checked_cache
-from ablab.data.loading import given_root
+from ablab.data.loading import checked_cache, given_root
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.data.tensors import DataContext
 from ablab.registry import DATASETS, MODELS, _literal_choices

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ablab.atomic import write_text
-from ablab.cli.common import CommandError, add_db_option, given
+from ablab.cli.common import CommandError, add_db_option
 from ablab.gate import compare
 from ablab.gate.compare import compare_frames
 from ablab.gate.export import read_table, session_frame
@@ -15,6 +15,7 @@ from ablab.gate.markdown import markdown
 from ablab.gate.verdicts import Thresholds
 from ablab.scale.missing import untrained_markdown
 from ablab.store import open_store
+from ablab.validate import given
 from ablab.writable import check_file
 
 

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ablab.cli.common import add_db_option, given
+from ablab.cli.common import add_db_option
 from ablab.gate.export import check_format, session_frame, write_table
+from ablab.validate import given
 from ablab.writable import check_file
 
 

@@ -8,10 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ablab.cli.common import add_db_option, given
+from ablab.cli.common import add_db_option
 from ablab.report.write import check_report_folder, write_report
 from ablab.store import RunStore, open_store
 from ablab.store.base import as_utc
+from ablab.validate import given
 
 
 def add_parser(subparsers: Any) -> None:

@@ -17,8 +17,8 @@ import torch
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from ablab.cli.common import CommandError, add_db_option, checked_cache
-from ablab.data.loading import given_root
+from ablab.cli.common import CommandError, add_db_option
+from ablab.data.loading import checked_cache, given_root
 from ablab.data.sources import CorruptData, DataUnavailable
 from ablab.search.backend import GRACE_PERIOD, HEARTBEAT_INTERVAL, open_storage
 from ablab.search.runner import SearchOptions, run_search, search_base

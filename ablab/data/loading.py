@@ -8,15 +8,31 @@ from pathlib import Path
 from ablab.data.tensors import DataContext, TensorData, flip_labels
 from ablab.registry import DATASETS
 from ablab.spec import Experiment
+from ablab.writable import check_folder
+
+CACHE_ENV = "ABLAB_CACHE"
 
 
 def default_cache() -> Path:
     """`ABLAB_CACHE`, else the user's cache folder."""
-    explicit = os.environ.get("ABLAB_CACHE")
+    explicit = os.environ.get(CACHE_ENV)
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "ablab"
+
+
+def checked_cache(option: Path | None = None) -> Path:
+    """The decoded-data cache: the option, else ABLAB_CACHE, else the user's cache folder. A
+    folder the user named (option or variable) must be writable before anything is decoded
+    into it (ablab.writable.NotWritable); the default is made when a real set first needs it."""
+    if option is not None:
+        check_folder(option, f"--cache {option}")
+        return option
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        check_folder(Path(explicit), f"{CACHE_ENV}={explicit}")
+    return default_cache()
 
 
 def default_root() -> Path | None:
